@@ -1,0 +1,158 @@
+"""Solve sampled instances of one architecture and save every critical point.
+
+    python experiments/run.py arch=h1_d2                      # 100 samples, total degree
+    python experiments/run.py arch=h1_d3 arch.dx=1 data.samples=10
+    python experiments/run.py -m arch=h1_d1 arch.dx=1,2,3,4   # a sweep
+
+Writes into hydra's run directory, sample by sample (an interrupted run
+resumes where it stopped when rerun into the same directory):
+  samples.csv     one row per sample (N_C, N_Cstar, N_R, failed paths, time, ...)
+  summary.json    architecture, bounds, per-sample counts, max_N_R, totals
+  solutions/sample_XXXX.npz   the solutions with residuals, conditions, flags
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import hydra  # noqa: E402
+import numpy as np  # noqa: E402
+from omegaconf import DictConfig, OmegaConf  # noqa: E402
+
+import common  # noqa: E402  (registers the config resolvers)
+from jaxhc import sample_data  # noqa: E402
+from solvers import Unsupported, make_solver  # noqa: E402
+
+COLUMNS = ["sample", "seed", "N_C", "N_Cstar", "N_R", "singular", "at_infinity", "failed", "paths",
+           "time_s", "gamma_re", "gamma_im", "max_residual", "max_cond"]
+
+
+def _read_done(csv_path: Path, sol_dir: Path) -> dict[int, dict]:
+    done = {}
+    if csv_path.exists():
+        with open(csv_path) as f:
+            for row in csv.DictReader(f):
+                k = int(row["sample"])
+                if (sol_dir / f"sample_{k:04d}.npz").exists():
+                    done[k] = row
+    return done
+
+
+def summarize(cfg, arch, rows: list[dict], extra: dict) -> dict:
+    nc = [int(r["N_C"]) for r in rows]
+    ncs = [int(r["N_Cstar"]) for r in rows]
+    nr = [int(r["N_R"]) for r in rows]
+    s = {
+        "H": arch.H, "widths": list(arch.widths), "d_x": arch.dx, "d_y": arch.dy, "m": arch.m,
+        "N": arch.N, "CBB": arch.cbb, "solver": cfg.solver.name, "data_seed": cfg.data.seed,
+        "samples_requested": cfg.data.samples, "samples_done": len(rows),
+        "N_C": nc, "N_Cstar": ncs, "N_R": nr,
+        "N_C_range": [min(nc), max(nc)] if nc else None,
+        "N_Cstar_range": [min(ncs), max(ncs)] if ncs else None,
+        "max_N_R": max(nr) if nr else None,
+        "paths_tracked": sum(int(r["paths"]) for r in rows),
+        "paths_per_sample": [int(r["paths"]) for r in rows],
+        "failed_paths": sum(int(r["failed"]) for r in rows),
+        "samples_with_failures": sum(int(r["failed"]) > 0 for r in rows),
+        "time_total_s": sum(float(r["time_s"]) for r in rows),
+        "time_mean_s": float(np.mean([float(r["time_s"]) for r in rows])) if rows else None,
+    }
+    if arch.theorem5_bounds:
+        s["B_C"], s["B_Cstar"] = arch.theorem5_bounds
+    s.update(extra)
+    paper = common.paper_rows(arch)
+    if paper:
+        p = paper[0]
+        s["paper"] = {k: p[k] for k in ("table", "BKK", "N_C", "N_Cstar", "max_N_R")}
+        s["agrees_with_paper"] = {
+            "N_C_all_samples": all(v == p["N_C"] for v in nc),
+            "N_Cstar_all_samples": all(v == p["N_Cstar"] for v in ncs),
+        }
+    return s
+
+
+logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
+
+
+@hydra.main(version_base=None, config_path="../conf", config_name="config")
+def main(cfg: DictConfig) -> None:
+    arch = common.arch_from_cfg(cfg)
+    if cfg.data.samples < 0:
+        raise SystemExit("data.samples must be >= 0")
+    out = common.output_dir()
+    sol_dir = out / "solutions"
+    sol_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "samples.csv"
+    try:
+        solver = make_solver(cfg.solver, arch)
+    except Unsupported as e:
+        if cfg.skip_unsupported:
+            print(f"skipped {arch.label()}: {e}")
+            return
+        raise SystemExit(str(e))
+    extra = {}
+    if cfg.get("bkk", False):
+        from jaxhc.bounds import affine_bkk
+        from jaxhc.system.gradient import supports
+
+        t0 = time.perf_counter()
+        extra["BKK"] = int(affine_bkk(supports(arch)))
+        extra["BKK_time_s"] = time.perf_counter() - t0
+    OmegaConf.save(cfg, out / "config_resolved.yaml", resolve=True)
+
+    done = _read_done(csv_path, sol_dir)
+    rows = [done[k] for k in sorted(done)]
+    if not csv_path.exists() or not done:
+        with open(csv_path, "w", newline="") as f:
+            csv.DictWriter(f, COLUMNS).writeheader()
+    todo = [k for k in range(cfg.data.samples) if k not in done]
+    print(f"{arch.label()}: N={arch.N}, CBB={arch.cbb}, solver={cfg.solver.name}, "
+          f"{len(done)} samples already done, {len(todo)} to go -> {out}")
+    bar = None
+    if cfg.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.data.samples, initial=len(done), desc=arch.label())
+    for k in todo:
+        seed = int(cfg.data.seed) + k
+        data = sample_data(arch, seed)
+        t0 = time.perf_counter()
+        res = solver(data, seed)
+        el = time.perf_counter() - t0
+        row = {"sample": k, "seed": seed, "N_C": res.nsolutions, "N_Cstar": res.ntorus, "N_R": res.nreal,
+               "singular": res.nsingular, "at_infinity": res.nat_infinity, "failed": res.nfailed,
+               "paths": res.npaths, "time_s": round(el, 4),
+               "gamma_re": res.info.get("gamma_re", ""), "gamma_im": res.info.get("gamma_im", ""),
+               "max_residual": float(res.residuals.max()) if res.nsolutions else 0.0,
+               "max_cond": float(res.conds.max()) if res.nsolutions else 0.0}
+        np.savez_compressed(
+            sol_dir / f"sample_{k:04d}.npz", solutions=res.solutions, residuals=res.residuals,
+            conds=res.conds, is_real=res.is_real, in_torus=res.in_torus, seed=seed,
+            params=data.params, widths=np.array(arch.widths), dx=arch.dx, dy=arch.dy, m=arch.m,
+            path_status=res.paths.status, singular_points=res.singular_points)
+        with open(csv_path, "a", newline="") as f:
+            csv.DictWriter(f, COLUMNS).writerow(row)
+        rows.append({k2: str(v) for k2, v in row.items()})
+        common.write_json(out / "summary.json", summarize(cfg, arch, rows, extra))
+        if bar is not None:
+            bar.set_postfix(N_C=row["N_C"], N_Cstar=row["N_Cstar"], N_R=row["N_R"], failed=row["failed"])
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    s = summarize(cfg, arch, rows, extra)
+    common.write_json(out / "summary.json", s)
+    print(f"N_C {s['N_C_range']}  N_Cstar {s['N_Cstar_range']}  max_N_R {s['max_N_R']}  "
+          f"failed paths {s['failed_paths']}  time {s['time_total_s']:.1f}s"
+          + (f"  paper N_C={s['paper']['N_C']} N_Cstar={s['paper']['N_Cstar']} agrees={s['agrees_with_paper']}"
+             if "paper" in s else ""))
+
+
+if __name__ == "__main__":
+    main()

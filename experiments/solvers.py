@@ -1,0 +1,38 @@
+"""The `solver` config group: each entry turns (data, seed) into a jaxhc Result."""
+
+from __future__ import annotations
+
+from jaxhc import Architecture, gradient_system, preset, solve
+
+
+class Unsupported(Exception):
+    """The solver cannot handle this architecture (the message says what to use)."""
+
+
+def make_solver(scfg, arch: Architecture):
+    """A function ``(data, seed) -> Result`` for the configured solver; raises on unsupported input."""
+    name = scfg.name
+    opts = preset(scfg.get("preset", "default"))
+    if name == "total_degree":
+        if arch.cbb > scfg.max_paths:
+            raise Unsupported(
+                f"total_degree: {arch.label()} has (2H+1)^N = {arch.cbb} start paths, more than "
+                f"solver.max_paths={scfg.max_paths}. Use solver=theorem5 (H=1, m=1) or solver=monodromy.")
+
+        def run(data, seed):
+            return solve(gradient_system(data), options=opts, seed=seed, batch_size=scfg.batch_size,
+                         steps_per_call=scfg.steps_per_call)
+
+        return run
+    if name == "theorem5":
+        from jaxhc.theorem5 import solve_theorem5
+
+        if arch.H != 1 or arch.m != 1:
+            raise Unsupported(f"theorem5 solves H = 1, m = 1 only; got H = {arch.H}, m = {arch.m}. "
+                             "Use solver=monodromy or solver=total_degree.")
+
+        def run(data, seed):
+            return solve_theorem5(data, options=opts, seed=seed, batch_size=scfg.batch_size)
+
+        return run
+    raise Unsupported(f"unknown solver {name!r}")

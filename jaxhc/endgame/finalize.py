@@ -1,0 +1,97 @@
+"""Classify and refine endpoints on the target system at t = 0.
+
+Paths that stop near ``t = 0`` (status ENDGAME) get Newton's method on the
+target ``F``; a finite endpoint whose Newton iteration converges and whose
+Jacobian is well conditioned is a SUCCESS, an ill-conditioned one is SINGULAR,
+and a huge one is AT_INFINITY.  Every returned solution carries its residual
+``‖F(x)‖_∞`` and the condition number ``σ_max / σ_min`` of ``F'(x)``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+from ..status import Status
+
+__all__ = ["refine", "classify_endpoints"]
+
+
+def _newton(fn, x, p, iters):
+    def body(_, c):
+        x, last = c
+        J = jax.jacfwd(fn, holomorphic=True)(x, p)
+        dx = jnp.linalg.solve(J, -fn(x, p))
+        ok = jnp.all(jnp.isfinite(dx))
+        return jnp.where(ok, x + dx, x), jnp.where(ok, jnp.max(jnp.abs(dx)), jnp.inf)
+
+    return jax.lax.fori_loop(0, iters, body, (x, jnp.float64(jnp.inf)))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 3))
+def refine(fn, x, p, iters: int = 4):
+    """Newton-refine a batch ``x: Complex[Array, "batch n"]`` on ``F(·; p)``.
+
+    Returns ``(x, last_correction, residual, cond, cond_before)``, each batched;
+    ``cond_before`` is the condition number at the unrefined point.
+    """
+
+    def cond_at(x):
+        s = jnp.linalg.svd(jax.jacfwd(fn, holomorphic=True)(x, p), compute_uv=False)
+        return jnp.where(s[-1] > 0, jnp.maximum(s[0], 1.0) / jnp.where(s[-1] > 0, s[-1], 1.0), jnp.inf)
+
+    def one(x):
+        x1, last = _newton(fn, x, p, iters)
+        res = jnp.max(jnp.abs(fn(x1, p)))
+        return x1, last, res, cond_at(x1), cond_at(x)
+
+    return jax.vmap(one)(x)
+
+
+def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
+    """Final classification of endpoints (numpy in, numpy out).
+
+    Args:
+        x: ``Complex[ndarray, "k n"]`` endpoints; status: their tracker statuses.
+        nu: ``Float[ndarray, "k n"]`` last valuation estimates (optional).
+    Returns:
+        ``(x, status, residual, cond)`` with ENDGAME replaced by a terminal code.
+    """
+    import numpy as np
+
+    x = np.asarray(x)
+    status = np.asarray(status).copy()
+    if len(x) == 0:
+        z = np.zeros(0)
+        return x, status, z, z
+    # Refine in padded power-of-two chunks to bound the number of compiled shapes.
+    k = len(x)
+    size = 1 << max(4, int(np.ceil(np.log2(k))))
+    pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
+    xr, last, res, cond, cond0 = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+    scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
+    # Newton must converge *near the tracked endpoint*: a refinement that travels
+    # far has fallen into another solution's basin and proves nothing.
+    moved = np.max(np.abs(xr - x), axis=1) if len(x) else np.zeros(0)
+    converged = (np.isfinite(last) & (last <= 1e-9 * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
+                 & (moved <= 1e-6 * scale))
+    absx = np.max(np.abs(x), axis=1)
+    huge = ~np.isfinite(absx) | (absx > opts.hard_infinity_norm)
+    ill = ~np.isfinite(cond) | (cond > opts.singular_cond)
+    diverging = np.zeros(len(x), bool) if nu is None else np.any(
+        (np.asarray(nu) < -opts.infinity_valuation) & (np.abs(x) > opts.infinity_norm), axis=1)
+    eg = status == Status.ENDGAME
+    new = status.copy()
+    new[eg & huge] = Status.AT_INFINITY
+    new[eg & ~huge & converged & ~ill] = Status.SUCCESS
+    new[(new == Status.ENDGAME) & diverging] = Status.AT_INFINITY
+    # A nonsingular finite endpoint is always reached at t = 0; a path that stopped
+    # short, is not diverging and sits where F' is ill-conditioned is singular.
+    new[(new == Status.ENDGAME) & (ill | (cond0 > opts.endgame_singular_cond))] = Status.SINGULAR
+    new[new == Status.ENDGAME] = Status.ENDPOINT_NOT_CONVERGED
+    # Singular endpoints keep the tracker's estimate (Newton is unreliable there).
+    ok = new == Status.SUCCESS
+    out = np.where(ok[:, None], xr, x)
+    return out, new, res, np.where(ok, cond, cond0)

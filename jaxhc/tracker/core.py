@@ -1,0 +1,163 @@
+"""The jitted core: one predictor-corrector step for one path, vmapped over a batch.
+
+Per path the state holds ``x``, ``t`` (real, from 1 down to 0), the step size,
+the tangent ``v = dx/dt`` at ``x`` (reused as the first RK4 stage of the next
+step), a status code whose first terminal value sticks, step counters and the
+endgame's valuation history.
+
+A step: RK4 predictor from ``t`` to ``t - dt``; two Newton corrections at the
+new ``t``.  It is accepted when the first correction is small (the predictor
+stayed inside the corrector's basin: no path jumping) and the second contracts.
+The step size then adapts to keep the first correction near ``predictor_tol``.
+The second Newton Jacobian also gives the new tangent, so an accepted step
+costs five Jacobian evaluations and linear solves.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from ..endgame.valuation import endgame_update
+from ..status import Status
+from .options import TrackerOptions
+
+__all__ = ["PathState", "init_state", "advance"]
+
+
+class PathState(NamedTuple):
+    """State of a batch of paths; leading axis ``batch`` on every field."""
+
+    x: jax.Array  # Complex[Array, "batch n"]
+    v: jax.Array  # Complex[Array, "batch n"]  dx/dt at (x, t)
+    t: jax.Array  # Float[Array, "batch"]
+    dt: jax.Array  # Float[Array, "batch"]
+    status: jax.Array  # Int[Array, "batch"]
+    nacc: jax.Array  # Int[Array, "batch"]
+    nrej: jax.Array  # Int[Array, "batch"]
+    logx: jax.Array  # Float[Array, "batch n"]   log|x| at the last endgame point
+    logt: jax.Array  # Float[Array, "batch"]     log t at the last endgame point
+    nu: jax.Array  # Float[Array, "batch n"]     last valuation estimate
+    ninf: jax.Array  # Int[Array, "batch"]      consecutive passed infinity tests
+
+
+def _eval_jac(hfn, x, t, args):
+    """``H``, ``∂H/∂x`` and ``∂H/∂t`` at one point: one forward-mode pass over n+1 directions."""
+    n = x.shape[0]
+    z = jnp.concatenate([x, jnp.atleast_1d(t).astype(x.dtype)])
+    f = lambda z: hfn(z[:n], z[n], args)
+    val, cols = jax.vmap(lambda e: jax.jvp(f, (z,), (e,)), out_axes=(None, 1))(
+        jnp.eye(n + 1, dtype=x.dtype))
+    return val, cols[:, :n], cols[:, n]
+
+
+def _tangent(hfn, x, t, args):
+    """``dx/dt = -H_x^{-1} H_t``."""
+    _, J, Ht = _eval_jac(hfn, x, t, args)
+    return jnp.linalg.solve(J, -Ht)
+
+
+def _rel(dx, x):
+    return jnp.max(jnp.abs(dx)) / jnp.maximum(1.0, jnp.max(jnp.abs(x)))
+
+
+def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
+    """One step for one path (unbatched fields)."""
+    active = s.status == Status.TRACKING
+    dt = jnp.minimum(s.dt, s.t)
+    t0 = s.t.astype(jnp.complex128)
+    h = -dt
+    # RK4 predictor; k1 is the stored tangent.
+    k1 = s.v
+    k2 = _tangent(hfn, s.x + 0.5 * h * k1, t0 + 0.5 * h, args)
+    k3 = _tangent(hfn, s.x + 0.5 * h * k2, t0 + 0.5 * h, args)
+    t1 = s.t - dt
+    k4 = _tangent(hfn, s.x + h * k3, t1.astype(jnp.complex128), args)
+    xp = s.x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    # Newton corrector at t1: two iterations, the second also yields the new tangent.
+    tc = t1.astype(jnp.complex128)
+    H0, J0, _ = _eval_jac(hfn, xp, tc, args)
+    d1 = jnp.linalg.solve(J0, -H0)
+    x1 = xp + d1
+    H1, J1, Ht1 = _eval_jac(hfn, x1, tc, args)
+    sol = jnp.linalg.solve(J1, -jnp.stack([H1, Ht1], axis=1))
+    d2, v_new = sol[:, 0], sol[:, 1]
+    x2 = x1 + d2
+    e1, e2 = _rel(d1, xp), _rel(d2, x1)
+    finite = jnp.all(jnp.isfinite(x2)) & jnp.all(jnp.isfinite(v_new))
+    # The second correction must contract, unless it is already at the accuracy
+    # floor: near singular endpoints round-off (amplified by the conditioning) keeps
+    # it from shrinking further even though the point is as accurate as it can be.
+    accept = finite & (e1 <= opts.max_correction) & (
+        (e2 <= opts.contraction * e1) | (e2 <= opts.accuracy_floor))
+    # Step-size control: RK4's local error scales like dt^5.
+    fac = 0.8 * (opts.predictor_tol / jnp.maximum(e1, 1e-300)) ** 0.2
+    fac_acc = jnp.clip(fac, 0.5, 2.0)
+    fac_rej = jnp.where(jnp.isfinite(fac), jnp.clip(fac, 0.1, 0.5), 0.25)
+    new_dt = jnp.minimum(jnp.where(accept, dt * fac_acc, dt * fac_rej), opts.max_step)
+
+    x = jnp.where(accept, x2, s.x)
+    v = jnp.where(accept, v_new, s.v)
+    t = jnp.where(accept, t1, s.t)
+    nacc = s.nacc + accept.astype(jnp.int32)
+    nrej = s.nrej + (~accept).astype(jnp.int32)
+    st = s._replace(x=x, v=v, t=t, dt=new_dt, nacc=nacc, nrej=nrej)
+
+    # Endgame bookkeeping on accepted steps near t = 0: valuations, divergence.
+    st = endgame_update(st, accept, opts)
+
+    status = st.status
+    status = jnp.where((status == Status.TRACKING) & (t <= 0.0), Status.ENDGAME, status)
+    in_endgame = t < opts.endgame_start
+    # Outside the endgame a collapsing step size is a failure; inside it, it is the
+    # expected sign of a singular or diverging endpoint, which the endgame classifies.
+    # The test is absolute: a path passing near a pole of the homotopy at some
+    # t* > 0 legitimately needs steps of the size of its distance to the pole.
+    tiny = new_dt < opts.min_step
+    status = jnp.where((status == Status.TRACKING) & tiny & ~in_endgame, Status.STEP_SIZE_TOO_SMALL, status)
+    status = jnp.where((status == Status.TRACKING) & in_endgame & (tiny | (t < opts.endgame_min_t)),
+                       Status.ENDGAME, status)
+    status = jnp.where((status == Status.TRACKING) & (nacc + nrej >= opts.max_steps), Status.MAX_STEPS, status)
+    status = jnp.where((status == Status.TRACKING) & ~jnp.all(jnp.isfinite(s.x)), Status.NONFINITE, status)
+    st = st._replace(status=status)
+    # Finished paths keep their state untouched.
+    return jax.tree_util.tree_map(lambda new, old: jnp.where(
+        jnp.reshape(active, (1,) * new.ndim), new, old), st, s)
+
+
+def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
+    """Initial state for a batch of start points ``x0: Complex[Array, "batch n"]`` at t = 1."""
+    B, n = x0.shape
+    v0 = jax.vmap(lambda x: _tangent(hfn, x, jnp.complex128(1.0), args))(x0)
+    bad = ~jnp.all(jnp.isfinite(v0), axis=1)
+    f = jnp.float64
+    return PathState(
+        x=x0, v=jnp.where(bad[:, None], 0.0, v0),
+        t=jnp.ones(B, f), dt=jnp.full(B, opts.initial_step, f),
+        status=jnp.where(bad, Status.NONFINITE, Status.TRACKING).astype(jnp.int32),
+        nacc=jnp.zeros(B, jnp.int32), nrej=jnp.zeros(B, jnp.int32),
+        logx=jnp.zeros((B, n), f), logt=jnp.zeros(B, f), nu=jnp.zeros((B, n), f),
+        ninf=jnp.zeros(B, jnp.int32))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 4))
+def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int) -> PathState:
+    """Run up to ``nsteps`` masked steps on the whole batch (stops early if all paths are done)."""
+    step = jax.vmap(lambda s: _step_one(hfn, opts, s, args))
+
+    def cond(c):
+        k, s = c
+        return (k < nsteps) & jnp.any(s.status == Status.TRACKING)
+
+    def body(c):
+        k, s = c
+        return k + 1, step(s)
+
+    return lax.while_loop(cond, body, (jnp.int32(0), state))[1]
+
+
+init_state_jit = jax.jit(init_state, static_argnums=(0, 3))

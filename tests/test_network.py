@@ -1,0 +1,88 @@
+"""Deep linear network systems: eq. (2), Example 2, and counts against Gröbner bases."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import jaxhc
+from jaxhc import Architecture, NetworkData, gradient_sympy, gradient_system, sample_data, solve
+
+from groebner import count_solutions, torus_count
+
+
+def example2():
+    a = Architecture((1,), 2, 2, 2)
+    return NetworkData(a, np.array([[1, 2], [3, 4.0]]), np.array([[1, 3], [2, 4.0]]),
+                       (np.array([[4, -3.0]]), np.array([[-2], [5.0]])))
+
+
+def test_example2_expanded_form_is_the_papers():
+    polys, (a1, a2, b1, b2) = gradient_sympy(example2())
+    paper = [
+        5*a1*b1**2 + 5*a1*b2**2 + 11*a2*b1**2 + 11*a2*b2**2 - 7*b1 - 10*b2 + 4*a1,
+        11*a1*b1**2 + 11*a1*b2**2 + 25*a2*b1**2 + 25*a2*b2**2 - 15*b1 - 22*b2 - 3*a2,
+        5*a1**2*b1 + 22*a1*a2*b1 + 25*a2**2*b1 - 7*a1 - 15*a2 - 2*b1,
+        5*a1**2*b2 + 22*a1*a2*b2 + 25*a2**2*b2 - 10*a1 - 22*a2 + 5*b2,
+    ]
+    assert [sp.expand(p - q) for p, q in zip(polys, paper)] == [0, 0, 0, 0]
+
+
+def test_example2_solution_counts():
+    d = example2()
+    res = solve(gradient_system(d), seed=0)
+    assert (res.nsolutions, res.ntorus, res.nfailed) == (17, 16, 0)
+    polys, syms = gradient_sympy(d)
+    assert count_solutions(polys, syms) == 17  # independent: Gröbner basis
+    assert torus_count(polys, syms) == 16
+
+
+@pytest.mark.parametrize("widths,dx,dy,m", [((1,), 1, 1, 1), ((1,), 2, 1, 2), ((2,), 1, 1, 1), ((1, 1), 1, 1, 1)])
+def test_small_networks_against_groebner(widths, dx, dy, m):
+    a = Architecture(widths, dx, dy, m)
+    rng = np.random.default_rng(7)
+    # Small rational data keep the exact computation fast.
+    rat = lambda shape, lo, hi: rng.integers(lo, hi, shape) / 4.0
+    X, Y = rat((dx, m), -8, 9), rat((dy, m), -8, 9)
+    X[X == 0], Y[Y == 0] = 1.25, -0.75
+    L = tuple(rng.integers(1, 4, s) / 4.0 for s in a.shapes)
+    d = NetworkData(a, X, Y, L)
+    polys, syms = gradient_sympy(d)
+    res = solve(gradient_system(d), seed=3)
+    assert res.nfailed == 0
+    assert res.nsolutions == count_solutions(polys, syms)
+    assert res.ntorus == torus_count(polys, syms)
+
+
+def test_jax_gradient_is_autodiff_of_loss():
+    import jax
+
+    a = Architecture((2, 3), 2, 3, 2)
+    d = sample_data(a, 0)
+    w = np.random.default_rng(1).standard_normal(a.N)
+    g = np.asarray(gradient_system(d)(w))
+    g_ad = np.asarray(jax.grad(lambda w: jaxhc.loss(a, w, d.params).real)(w))
+    assert np.allclose(g, g_ad, atol=1e-10)
+
+
+def test_sampling_is_seeded():
+    a = Architecture((2,), 3, 2, 2)
+    d1, d2, d3 = sample_data(a, 5), sample_data(a, 5), sample_data(a, 6)
+    assert np.array_equal(d1.params, d2.params) and not np.array_equal(d1.params, d3.params)
+    assert np.all((d1.Lambdas[0] >= 0) & (d1.Lambdas[0] < 1))
+
+
+def test_architecture_validation():
+    with pytest.raises(ValueError, match="positive integer"):
+        Architecture((0,), 1, 1, 1)
+    with pytest.raises(ValueError, match="positive integer"):
+        Architecture((1,), 1.5, 1, 1)
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        Architecture((), 1, 1, 1)
+    a = Architecture((2,), 2, 2, 1)
+    assert (a.N, a.cbb, a.theorem5_bounds) == (8, 6561, (81, 64))
+    with pytest.raises(ValueError, match="X must have shape"):
+        NetworkData(a, np.zeros((3, 1)), np.zeros((2, 1)), tuple(np.ones(s) for s in a.shapes))
+    with pytest.raises(ValueError, match="non-finite"):
+        NetworkData(a, np.array([[np.nan], [1.0]]), np.zeros((2, 1)), tuple(np.ones(s) for s in a.shapes))
+    with pytest.raises(ValueError, match="regularization"):
+        NetworkData(a, np.zeros((2, 1)), np.zeros((2, 1)), (np.ones((2, 2)),))

@@ -1,0 +1,105 @@
+"""The tracker against independent truth: numpy.roots, Bézout counts, exact algebra."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import jaxhc
+from jaxhc import Status, from_sympy, polynomial_system, solve
+
+
+def _match(a, b, tol):
+    """Every point of a has a distinct partner in b within tol (greedy on sorted distances)."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert len(a) == len(b)
+    used = set()
+    for x in a:
+        d = [np.max(np.abs(x - y)) if j not in used else np.inf for j, y in enumerate(b)]
+        j = int(np.argmin(d))
+        assert d[j] < tol, (x, b)
+        used.add(j)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_univariate_against_numpy_roots(seed):
+    rng = np.random.default_rng(seed)
+    deg = 7
+    c = rng.standard_normal(deg + 1) + 1j * rng.standard_normal(deg + 1)  # c[k] x^k
+    sys_ = polynomial_system([np.arange(deg + 1)[:, None]], [c])
+    res = solve(sys_, seed=seed)
+    assert res.nsolutions == deg and res.nfailed == 0
+    _match(res.solutions[:, 0], np.roots(c[::-1]), 1e-8)
+    assert np.all(res.residuals < 1e-10)
+
+
+def test_dense_system_attains_bezout():
+    rng = np.random.default_rng(3)
+    n, degrees = 3, (2, 3, 2)
+    sups, coefs = [], []
+    for d in degrees:
+        mons = [e for e in np.ndindex(*(d + 1,) * n) if sum(e) <= d]
+        sups.append(np.array(mons))
+        coefs.append(rng.standard_normal(len(mons)) + 1j * rng.standard_normal(len(mons)))
+    res = solve(polynomial_system(sups, coefs), seed=1)
+    assert res.nsolutions == 12 and res.nat_infinity == 0 and res.nfailed == 0
+    assert np.all(res.conds < 1e8)
+
+
+def test_singular_endpoints_classified():
+    x = sp.Symbol("x")
+    res = solve(from_sympy([(x - 1) ** 2 * (x + 2)], [x]), seed=0)
+    st = res.paths.status
+    assert np.sum(st == Status.SINGULAR) == 2 and np.sum(st == Status.SUCCESS) == 1
+    assert res.nsolutions == 1 and abs(res.solutions[0, 0] + 2) < 1e-10
+    assert res.nsingular == 1 and abs(res.singular_points[0, 0] - 1) < 1e-4
+
+
+def test_singular_in_two_variables():
+    # A double root at the origin of {x^2 + y^2 - 2y... }: tangency of two conics.
+    x, y = sp.symbols("x y")
+    res = solve(from_sympy([x**2 + (y - 1) ** 2 - 1, x**2 + (y - 2) ** 2 - 4], [x, y]), seed=2)
+    # Circles tangent at the origin: (0, 0) has multiplicity 4 - 0... exact: solve gives y=0 only.
+    st = res.paths.status
+    assert res.nsolutions == 0
+    assert np.sum(st == Status.SINGULAR) + np.sum(st == Status.AT_INFINITY) == 4
+    assert np.sum(st == Status.SINGULAR) >= 2
+    assert np.all(np.abs(res.singular_points) < 1e-3)
+
+
+def test_paths_at_infinity_classified():
+    x, y = sp.symbols("x y")
+    # Bézout 4, but subtracting gives x = 3: one finite solution, three paths diverge.
+    res = solve(from_sympy([x * y - 1, x * y - x + 2], [x, y]), seed=0)
+    assert res.nsolutions == 1 and res.nat_infinity == 3 and res.nfailed == 0
+    _match(res.solutions, np.array([[3.0, 1 / 3]]), 1e-10)
+
+
+def test_batched_equals_one_at_a_time():
+    rng = np.random.default_rng(5)
+    sups = [np.array([e for e in np.ndindex(3, 3) if sum(e) <= 2])] * 2
+    coefs = [rng.standard_normal(6) + 1j * rng.standard_normal(6) for _ in range(2)]
+    F = polynomial_system(sups, coefs)
+    G = jaxhc.total_degree_system(F.degrees)
+    h = jaxhc.straight_line(F, G, np.exp(0.3j))
+    starts = jaxhc.TotalDegreeStarts(F.degrees)
+    batched = jaxhc.track(h, starts, keep="all", batch_size=4)
+    single = [jaxhc.track(h, starts[[i]], keep="all", batch_size=1) for i in range(len(starts))]
+    for i, r in enumerate(single):
+        assert r.status[0] == batched.status[i] == Status.SUCCESS
+        assert np.max(np.abs(r.x[0] - batched.x[i])) < 1e-12
+        assert r.nacc[0] == batched.nacc[i]
+
+
+def test_presets_and_option_errors():
+    assert jaxhc.preset("conservative").predictor_tol < jaxhc.preset("fast").predictor_tol
+    with pytest.raises(ValueError, match="unknown tracker preset"):
+        jaxhc.preset("bogus")
+    with pytest.raises(ValueError, match="unknown tracker options"):
+        jaxhc.preset("default", nonsense=1)
+
+
+def test_polynomial_system_validation():
+    with pytest.raises(ValueError, match="shape"):
+        polynomial_system([np.array([[1, 0]])])
+    with pytest.raises(ValueError, match="coefficients"):
+        polynomial_system([np.array([[1]])], [np.array([1.0, 2.0])])
