@@ -7,6 +7,7 @@
 Writes into hydra's run directory, sample by sample (an interrupted run
 resumes where it stopped when rerun into the same directory):
   samples.csv     one row per sample (N_C, N_Cstar, N_R, failed paths, time, ...)
+  samples_info.jsonl  solver-specific details per sample (e.g. zero-pattern counts)
   summary.json    architecture, bounds, per-sample counts, max_N_R, totals
   solutions/sample_XXXX.npz   the solutions with residuals, conditions, flags
 """
@@ -14,6 +15,7 @@ resumes where it stopped when rerun into the same directory):
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import sys
 import time
@@ -34,6 +36,18 @@ COLUMNS = ["sample", "seed", "N_C", "N_Cstar", "N_R", "singular", "at_infinity",
            "time_s", "gamma_re", "gamma_im", "max_residual", "max_cond"]
 
 
+def _json_info(info: dict) -> dict:
+    """The JSON-serializable part of a Result's info (solver-specific per-sample details)."""
+    out = {}
+    for key, v in info.items():
+        try:
+            json.dumps(v)
+            out[key] = v
+        except TypeError:
+            continue
+    return out
+
+
 def _read_done(csv_path: Path, sol_dir: Path) -> dict[int, dict]:
     done = {}
     if csv_path.exists():
@@ -45,7 +59,7 @@ def _read_done(csv_path: Path, sol_dir: Path) -> dict[int, dict]:
     return done
 
 
-def summarize(cfg, arch, rows: list[dict], extra: dict) -> dict:
+def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = None) -> dict:
     nc = [int(r["N_C"]) for r in rows]
     ncs = [int(r["N_Cstar"]) for r in rows]
     nr = [int(r["N_R"]) for r in rows]
@@ -66,6 +80,17 @@ def summarize(cfg, arch, rows: list[dict], extra: dict) -> dict:
     }
     if arch.theorem5_bounds:
         s["B_C"], s["B_Cstar"] = arch.theorem5_bounds
+    # Solver-specific per-sample details (heuristic stops, zero patterns, ...).
+    info_path = out_dir / "samples_info.jsonl" if out_dir else None
+    if info_path is not None and info_path.exists():
+        infos = [json.loads(line) for line in open(info_path) if line.strip()]
+        s["heuristic_stops"] = sum(bool(i.get("heuristic_stop", False)) for i in infos)
+        pats = {}
+        for i in infos:
+            for pat, c in (i.get("patterns") or {}).items():
+                pats.setdefault(pat, []).append(c)
+        if pats:
+            s["patterns"] = {pat: {"min": min(v), "max": max(v), "samples": len(v)} for pat, v in pats.items()}
     s.update(extra)
     paper = common.paper_rows(arch)
     if paper:
@@ -137,16 +162,18 @@ def main(cfg: DictConfig) -> None:
             conds=res.conds, is_real=res.is_real, in_torus=res.in_torus, seed=seed,
             params=data.params, widths=np.array(arch.widths), dx=arch.dx, dy=arch.dy, m=arch.m,
             path_status=res.paths.status, singular_points=res.singular_points)
+        with open(out / "samples_info.jsonl", "a") as f:
+            f.write(json.dumps({"sample": k, **_json_info(res.info)}) + "\n")
         with open(csv_path, "a", newline="") as f:
             csv.DictWriter(f, COLUMNS).writerow(row)
         rows.append({k2: str(v) for k2, v in row.items()})
-        common.write_json(out / "summary.json", summarize(cfg, arch, rows, extra))
+        common.write_json(out / "summary.json", summarize(cfg, arch, rows, extra, out))
         if bar is not None:
             bar.set_postfix(N_C=row["N_C"], N_Cstar=row["N_Cstar"], N_R=row["N_R"], failed=row["failed"])
             bar.update(1)
     if bar is not None:
         bar.close()
-    s = summarize(cfg, arch, rows, extra)
+    s = summarize(cfg, arch, rows, extra, out)
     common.write_json(out / "summary.json", s)
     print(f"N_C {s['N_C_range']}  N_Cstar {s['N_Cstar_range']}  max_N_R {s['max_N_R']}  "
           f"failed paths {s['failed_paths']}  time {s['time_total_s']:.1f}s"

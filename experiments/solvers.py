@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from omegaconf import OmegaConf
+
 from jaxhc import Architecture, gradient_system, preset, solve
 
 
@@ -25,14 +27,14 @@ def make_solver(scfg, arch: Architecture):
 
         return run
     if name == "theorem5":
-        from jaxhc.theorem5 import solve_theorem5
-
         if arch.H != 1 or arch.m != 1:
             raise Unsupported(f"theorem5 solves H = 1, m = 1 only; got H = {arch.H}, m = {arch.m}. "
-                             "Use solver=monodromy or solver=total_degree.")
+                              "Use solver=monodromy or solver=total_degree.")
+        from jaxhc.theorem5 import Theorem5Solver
 
-        def run(data, seed):
-            return solve_theorem5(data, options=opts, seed=seed, batch_size=scfg.batch_size)
+        return Theorem5Solver(arch, opts, OmegaConf.to_container(scfg, resolve=True))
+    if name == "monodromy":
+        from jaxhc.monodromy import MonodromySolver
 
-        return run
+        return MonodromySolver(arch, opts, OmegaConf.to_container(scfg, resolve=True))
     raise Unsupported(f"unknown solver {name!r}")
