@@ -76,12 +76,16 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     # far has fallen into another solution's basin and proves nothing.
     moved = np.max(np.abs(xr - x), axis=1) if len(x) else np.zeros(0)
     converged = (np.isfinite(last) & (last <= 1e-9 * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
-                 & (moved <= 1e-6 * scale))
+                 & (moved <= 1e-3 * scale))
     absx = np.max(np.abs(x), axis=1)
     huge = ~np.isfinite(absx) | (absx > opts.hard_infinity_norm)
     ill = ~np.isfinite(cond) | (cond > opts.singular_cond)
+    # These paths stopped short of t = 0, which a path to a finite nonsingular
+    # solution never does, so a negative valuation alone marks divergence here
+    # (inside the tracker the test also needs a large norm: there, a path heading
+    # for a distant finite solution can look diverging for a while).
     diverging = np.zeros(len(x), bool) if nu is None else np.any(
-        (np.asarray(nu) < -opts.infinity_valuation) & (np.abs(x) > opts.infinity_norm), axis=1)
+        np.asarray(nu) < -opts.infinity_valuation, axis=1)
     eg = status == Status.ENDGAME
     new = status.copy()
     new[eg & huge] = Status.AT_INFINITY

@@ -49,7 +49,7 @@ class TrackerOptions(NamedTuple):
     endgame_start: float = 0.1
     infinity_valuation: float = 0.05
     valuation_stable: float = 0.01
-    infinity_norm: float = 1e2
+    infinity_norm: float = 1e4
     hard_infinity_norm: float = 1e10
     infinity_checks: int = 3
     endgame_min_t: float = 1e-14

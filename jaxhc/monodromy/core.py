@@ -1,0 +1,260 @@
+"""Monodromy for the torus critical points of a deep linear network.
+
+Start pair: random complex weights ``w0`` (all nonzero) and random complex
+``X, Y``; the gradient (eq. (2)) ``U_iᵀ E V_iᵀ + Λ_i ∘ W_i = 0`` is linear in Λ,
+so ``Λ_i = −(U_iᵀ E V_iᵀ) / W_i`` entrywise makes ``w0`` a critical point of
+``p0 = (X, Y, Λ)``.
+
+Emptiness: the incidence variety ``{(w, p): F(w; p) = 0, w ∈ (C*)^N}`` is the
+graph of ``(w, X, Y) ↦ Λ``, irreducible of dimension ``dim p``; its projection to
+the parameters is dominant iff ``∂F/∂w`` is nonsingular at a generic point
+(``∂Λ/∂w = −diag(w)^{-1} ∂F/∂w``).  So if the Jacobian at a random start pair is
+singular, generic parameters have *no* torus critical point (e.g. H = 1,
+d = 2, d_x = d_y = 1: N_C* = 0) and the start pair is special.  Otherwise the
+start solution is moved to a generic base ``p_base`` by one parameter homotopy
+and monodromy loops ``p_base → p1 → p2 → p_base`` (random complex p1, p2, random
+γ per edge) collect new solutions until ``loops_without_new`` consecutive loops
+add nothing (heuristic stop) or a known upper bound is reached (certified).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..homotopy.base import parameter_homotopy, random_gamma
+from ..status import Status
+from ..system.gradient import gradient_function
+from ..system.network import Architecture
+from ..system.system import System
+from ..tracker.options import TrackerOptions, preset
+from ..tracker.stream import track
+
+__all__ = ["MonodromyResult", "arch_system", "monodromy_solve", "new_points", "random_params",
+           "start_pair", "torus_mask", "transfer"]
+
+
+@functools.lru_cache(maxsize=None)
+def arch_system(arch: Architecture) -> System:
+    """The gradient system of ``arch`` with placeholder parameters (same ``fn`` as gradient_system)."""
+    return System(gradient_function(arch), arch.N, (arch.degree,) * arch.N,
+                  np.zeros(arch.nparams, np.complex128), name=f"grad_{arch.label()}", meta={"arch": arch})
+
+
+def _cgauss(rng: np.random.Generator, *shape) -> np.ndarray:
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
+
+
+def random_params(arch: Architecture, rng: np.random.Generator) -> np.ndarray:
+    """Generic complex parameters ``(vec X, vec Y, vec Λ)`` (iid standard complex Gaussians)."""
+    return _cgauss(rng, arch.nparams)
+
+
+@functools.lru_cache(maxsize=None)
+def _jac_fn(arch: Architecture):
+    fn = gradient_function(arch)
+    return jax.jit(lambda w, p: (fn(w, p), jax.jacfwd(fn, holomorphic=True)(w, p)))
+
+
+def start_pair(arch: Architecture, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(w0, p0)`` with ``w0 ∈ (C*)^N`` a critical point of parameters ``p0``."""
+    N = arch.N
+    w0 = _cgauss(rng, N)
+    small = np.abs(w0) < 0.2
+    w0[small] = 0.2 * np.exp(1j * np.angle(w0[small]) + 0j) + 0.2 * w0[small]  # bounded away from 0
+    k = (arch.dx + arch.dy) * arch.m
+    p = np.concatenate([_cgauss(rng, k), np.zeros(N, np.complex128)])
+    G = np.asarray(gradient_function(arch)(jnp.asarray(w0), jnp.asarray(p)))  # U^T E V^T (Λ = 0)
+    p[k:] = -G / w0
+    return w0, p
+
+
+def residual_and_cond(arch: Architecture, w, p) -> tuple[float, float]:
+    F, J = _jac_fn(arch)(jnp.asarray(w, jnp.complex128), jnp.asarray(p, jnp.complex128))
+    s = np.linalg.svd(np.asarray(J), compute_uv=False)
+    return float(np.max(np.abs(np.asarray(F)))), float(s[0] / s[-1]) if s[-1] > 0 else np.inf
+
+
+def torus_mask(x: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """Rows of ``x`` with no coordinate below ``tol · max(1, ‖x‖_∞)``."""
+    x = np.asarray(x)
+    if len(x) == 0:
+        return np.zeros(0, bool)
+    scale = np.maximum(1.0, np.max(np.abs(x), axis=1))
+    return np.min(np.abs(x), axis=1) > tol * scale
+
+
+def new_points(known: np.ndarray, cand: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
+    """Rows of ``cand`` that are distinct from each other and from every row of ``known``."""
+    from ..solutions.dedup import unique_points
+
+    cand = np.asarray(cand)
+    if len(cand) == 0:
+        return cand
+    cand = cand[unique_points(cand, rtol)]
+    if len(known) == 0:
+        return cand
+    keep = np.ones(len(cand), bool)
+    scale = np.maximum(1.0, np.max(np.abs(cand), axis=1))
+    chunk = max(1, 2_000_000 // max(1, len(known) * cand.shape[1]))
+    for s in range(0, len(cand), chunk):
+        c = cand[s : s + chunk]
+        d = np.max(np.abs(c[:, None, :] - known[None, :, :]), axis=2).min(axis=1)
+        keep[s : s + chunk] = d > rtol * scale[s : s + chunk]
+    return cand[keep]
+
+
+@dataclasses.dataclass
+class _Counter:
+    paths: int = 0
+    failed: int = 0
+    track_time: float = 0.0
+
+
+def _move(arch, x, p_from, p_to, gamma, opts, batch_size, steps_per_call, counter: _Counter):
+    """Track rows of ``x`` from ``p_from`` to ``p_to``; returns (status per row, endpoints per row)."""
+    x = np.asarray(x, np.complex128).reshape(-1, arch.N)
+    if len(x) == 0:
+        return np.zeros(0, np.int8), x
+    h = parameter_homotopy(arch_system(arch), p_from, p_to, gamma)
+    r = track(h, x, opts, batch_size=batch_size, steps_per_call=steps_per_call, keep="all")
+    counter.paths += len(x)
+    counter.failed += r.nfailed
+    counter.track_time += r.time
+    return r.status, r.x
+
+
+def transfer(arch: Architecture, x, p_from, p_to, options: TrackerOptions | None = None, *,
+             rng: np.random.Generator | None = None, retries: int = 2, batch_size: int = 256,
+             steps_per_call: int = 16, counter: _Counter | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter homotopy ``p_from → p_to`` of every row of ``x``; failed paths are retried with
+    a new γ up to ``retries`` times.  Returns (status per row, endpoint per row)."""
+    opts = options or preset("default")
+    rng = rng or np.random.default_rng()
+    counter = counter or _Counter()
+    st, xe = _move(arch, x, p_from, p_to, random_gamma(rng), opts, batch_size, steps_per_call, counter)
+    st, xe = np.array(st), np.array(xe)
+    for _ in range(retries):
+        bad = np.flatnonzero(st >= Status.MAX_STEPS)
+        if len(bad) == 0:
+            break
+        s2, x2 = _move(arch, np.asarray(x)[bad], p_from, p_to, random_gamma(rng), opts, batch_size,
+                       steps_per_call, counter)
+        st[bad], xe[bad] = s2, x2
+    return st, xe
+
+
+@dataclasses.dataclass
+class MonodromyResult:
+    """Torus critical points of ``arch`` at the generic complex parameters ``params``.
+
+    ``certified``: the count reached the known upper bound ``bound`` (so it is complete);
+    ``empty``: the start-pair Jacobian was singular (no torus points for generic parameters);
+    otherwise the set's completeness is heuristic (``loops_without_new`` loops found nothing).
+    """
+
+    arch: Architecture
+    params: np.ndarray
+    solutions: np.ndarray
+    loops: int
+    paths: int
+    failed_paths: int
+    certified: bool
+    empty: bool
+    bound: int | None
+    history: list
+    time: float
+    start_cond: float
+
+    @property
+    def heuristic_stop(self) -> bool:
+        return not (self.certified or self.empty)
+
+    @property
+    def nsolutions(self) -> int:
+        return len(self.solutions)
+
+    def info(self) -> dict:
+        return {"widths": list(self.arch.widths), "n": self.nsolutions, "loops": self.loops, "paths": self.paths,
+                "failed_paths": self.failed_paths, "certified": self.certified, "empty": self.empty,
+                "bound": self.bound, "heuristic_stop": self.heuristic_stop, "time_s": round(self.time, 3),
+                "start_cond": self.start_cond}
+
+
+def monodromy_solve(
+    arch: Architecture,
+    options: TrackerOptions | None = None,
+    seed: int = 0,
+    *,
+    p_base=None,
+    loops_without_new: int = 5,
+    max_loops: int = 200,
+    start_pairs: int = 2,
+    bound: int | None = None,
+    batch_size: int = 256,
+    steps_per_call: int = 16,
+    rtol: float = 1e-6,
+    torus_tol: float = 1e-6,
+    singular_cond: float = 1e10,
+    verbose: bool = False,
+) -> MonodromyResult:
+    """All torus critical points (no zero weight) of ``arch`` at generic parameters, by monodromy.
+
+    Args:
+        p_base: the (generic complex) base parameters; random if None.
+        loops_without_new: stop after this many consecutive loops without a new solution.
+        max_loops: hard cap on loops.
+        start_pairs: random start pairs, each moved to ``p_base`` (more seeds, fewer loops).
+        bound: a known upper bound on the count (e.g. Theorem 5); reaching it stops and certifies.
+        singular_cond: a start-pair Jacobian with a larger condition number means the
+            projection to the parameters is not dominant: the torus set is empty.
+    """
+    t0 = time.perf_counter()
+    opts = options or preset("default")
+    rng = np.random.default_rng(seed)
+    p_base = random_params(arch, rng) if p_base is None else np.asarray(p_base, np.complex128)
+    cnt = _Counter()
+    known = np.zeros((0, arch.N), np.complex128)
+    conds = []
+    for _ in range(max(1, start_pairs)):
+        w0, p0 = start_pair(arch, rng)
+        res, cond = residual_and_cond(arch, w0, p0)
+        conds.append(cond)
+        if not np.isfinite(cond) or cond > singular_cond:
+            continue
+        st, xe = transfer(arch, w0[None], p0, p_base, opts, rng=rng, batch_size=batch_size,
+                          steps_per_call=steps_per_call, counter=cnt)
+        ok = (st == Status.SUCCESS) & torus_mask(xe, torus_tol)
+        known = np.concatenate([known, new_points(known, xe[ok], rtol)])
+    start_cond = float(np.min(conds))
+    empty = len(known) == 0 and (not np.isfinite(start_cond) or start_cond > singular_cond)
+    history = [len(known)]
+    loops, quiet = 0, 0
+    certified = bound is not None and len(known) >= bound
+    while len(known) and not certified and quiet < loops_without_new and loops < max_loops:
+        p1, p2 = random_params(arch, rng), random_params(arch, rng)
+        x = known
+        for a, b in ((p_base, p1), (p1, p2), (p2, p_base)):
+            st, xe = _move(arch, x, a, b, random_gamma(rng), opts, batch_size, steps_per_call, cnt)
+            x = xe[st == Status.SUCCESS]
+        x = x[torus_mask(x, torus_tol)]
+        new = new_points(known, x, rtol)
+        loops += 1
+        if len(new):
+            known = np.concatenate([known, new])
+            quiet = 0
+        else:
+            quiet += 1
+        history.append(len(known))
+        certified = bound is not None and len(known) >= bound
+        if verbose:
+            print(f"  monodromy {arch.label()}: loop {loops}, {len(known)} solutions (+{len(new)})")
+    if bound is not None and len(known) > bound:
+        raise RuntimeError(f"{arch.label()}: monodromy found {len(known)} torus solutions, more than the bound {bound}")
+    return MonodromyResult(arch, p_base, known, loops, cnt.paths, cnt.failed, bool(certified), bool(empty), bound,
+                           history, time.perf_counter() - t0, start_cond)

@@ -1,0 +1,221 @@
+"""``MonodromySolver``: the generic solution set once per architecture, then one parameter
+homotopy per sample.
+
+Setup (once, cached in memory and optionally on disk):
+  * generic complex parameters ``p_gen`` of the full network;
+  * for every distinct reduced architecture of the zero-pattern strata
+    (:mod:`jaxhc.strata`): monodromy for its torus points at the restriction of
+    ``p_gen`` to the first stratum using it, then a parameter homotopy to the
+    restrictions belonging to the other strata with the same reduced widths;
+  * embed all of them into the full weight space, add the origin.
+Per sample: one parameter homotopy ``p_gen → data.params`` of the full gradient
+system from every generic solution (failed paths retried with a new γ), Newton
+refinement on the target, deduplication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..homotopy.base import parameter_homotopy, random_gamma
+from ..solutions.result import Result
+from ..status import Status
+from ..strata import enumerate_strata, pattern_of, torus_bound
+from ..system.network import Architecture, NetworkData
+from ..tracker.options import TrackerOptions, preset
+from ..tracker.stream import TrackResult, track
+from .core import _Counter, arch_system, monodromy_solve, random_params, torus_mask, transfer
+
+__all__ = ["MonodromySolver", "GenericSet"]
+
+CACHE_VERSION = 1
+
+
+class GenericSet:
+    """All critical points of ``arch`` at generic complex parameters ``params`` (one row per point)."""
+
+    def __init__(self, arch, params, solutions, patterns, meta):
+        self.arch, self.params, self.solutions = arch, np.asarray(params), np.asarray(solutions)
+        self.patterns = list(patterns)
+        self.meta = meta
+
+    @property
+    def heuristic_stop(self) -> bool:
+        return bool(self.meta["heuristic_stop"])
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, params=self.params, solutions=self.solutions,
+                            patterns=np.array(self.patterns), meta=json.dumps(self.meta))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, arch, path: Path) -> "GenericSet":
+        z = np.load(path, allow_pickle=False)
+        return cls(arch, z["params"], z["solutions"], [str(s) for s in z["patterns"]], json.loads(str(z["meta"])))
+
+
+def compute_generic_set(arch: Architecture, options: TrackerOptions | None = None, seed: int = 0, *,
+                        loops_without_new: int = 5, max_loops: int = 200, start_pairs: int = 2,
+                        batch_size: int = 256, steps_per_call: int = 16, use_bounds: bool = True,
+                        verbose: bool = False) -> GenericSet:
+    """Generic solution set of the full network, stratum by stratum (see module docstring)."""
+    t0 = time.perf_counter()
+    opts = options or preset("default")
+    rng = np.random.default_rng((seed, 7))
+    p_gen = random_params(arch, rng)
+    strata = enumerate_strata(arch)
+    by_arch: dict[Architecture, list] = {}
+    for s in strata:
+        if not s.is_origin:
+            by_arch.setdefault(s.reduced, []).append(s)
+    sols, pats, info_strata, info_arch = [], [], {}, {}
+    loops = paths = failed = 0
+    heuristic = False
+    for k, (red, group) in enumerate(sorted(by_arch.items(), key=lambda kv: kv[0].N)):
+        bound = torus_bound(red) if use_bounds else None
+        base = group[0].restrict_params(p_gen)
+        mr = monodromy_solve(red, opts, seed=int(rng.integers(2**31)), p_base=base,
+                             loops_without_new=loops_without_new, max_loops=max_loops, start_pairs=start_pairs,
+                             bound=bound, batch_size=batch_size, steps_per_call=steps_per_call, verbose=verbose)
+        loops += mr.loops
+        paths += mr.paths
+        failed += mr.failed_paths
+        heuristic |= mr.heuristic_stop
+        info_arch["-".join(map(str, red.widths))] = mr.info()
+        if verbose:
+            print(f"{arch.label()}: reduced widths {red.widths}: {mr.nsolutions} torus points "
+                  f"({'empty' if mr.empty else 'certified' if mr.certified else 'heuristic'}, {mr.loops} loops, "
+                  f"{mr.time:.1f}s)")
+        for j, s in enumerate(group):
+            if j == 0 or mr.nsolutions == 0:
+                x, lost = mr.solutions, 0
+            else:
+                cnt = _Counter()
+                st, xe = transfer(red, mr.solutions, base, s.restrict_params(p_gen), opts, rng=rng,
+                                  batch_size=batch_size, steps_per_call=steps_per_call, counter=cnt)
+                ok = (st == Status.SUCCESS) & torus_mask(xe)
+                x, lost = xe[ok], int((~ok).sum())
+                paths += cnt.paths
+                failed += cnt.failed
+                if lost:
+                    heuristic = True
+            info_strata[s.pattern] = {"n": int(len(x)), "lost_in_transfer": lost}
+            sols.append(s.embed(x))
+            pats += [s.pattern] * len(x)
+    origin = strata[-1]
+    sols.append(np.zeros((1, arch.N), np.complex128))
+    pats.append(origin.pattern)
+    info_strata[origin.pattern] = {"n": 1, "lost_in_transfer": 0}
+    X = np.concatenate(sols)
+    meta = {"arch": arch.label(), "seed": seed, "N_C": int(len(X)), "N_Cstar": int(info_strata[strata[0].pattern]["n"]),
+            "heuristic_stop": bool(heuristic), "monodromy_loops": loops, "paths": paths, "failed_paths": failed,
+            "strata": info_strata, "reduced": info_arch, "time_s": round(time.perf_counter() - t0, 3),
+            "version": CACHE_VERSION}
+    return GenericSet(arch, p_gen, X, pats, meta)
+
+
+class MonodromySolver:
+    """Hydra solver ``monodromy``: ``solver(data, seed) -> Result``.
+
+    ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (5),
+    ``max_loops`` (200), ``start_pairs`` (2), ``batch_size`` (256), ``steps_per_call`` (16),
+    ``retries`` (2, per sample, for failed paths), ``use_bounds`` (true: Theorem 5 bound as a
+    completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``.
+    """
+
+    def __init__(self, arch: Architecture, options: TrackerOptions | None = None, cfg: dict | None = None):
+        self.arch = arch
+        self.options = options or preset("default")
+        self.cfg = dict(cfg or {})
+        self._generic: GenericSet | None = None
+
+    # -- generic set ---------------------------------------------------------
+    def _cache_path(self) -> Path | None:
+        d = self.cfg.get("cache_dir")
+        if not d:
+            return None
+        keys = {k: self.cfg.get(k) for k in ("seed", "loops_without_new", "max_loops", "start_pairs", "use_bounds")}
+        keys["opts"] = list(self.options)
+        h = hashlib.sha1(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        return Path(d) / f"monodromy_{self.arch.label()}_v{CACHE_VERSION}_{h}.npz"
+
+    @property
+    def generic(self) -> GenericSet:
+        if self._generic is None:
+            path = self._cache_path()
+            t0 = time.perf_counter()
+            if path is not None and path.exists():
+                self._generic = GenericSet.load(self.arch, path)
+                self._setup_time, self._from_cache = time.perf_counter() - t0, True
+            else:
+                c = self.cfg
+                self._generic = compute_generic_set(
+                    self.arch, self.options, int(c.get("seed", 0) or 0),
+                    loops_without_new=int(c.get("loops_without_new", 5)), max_loops=int(c.get("max_loops", 200)),
+                    start_pairs=int(c.get("start_pairs", 2)), batch_size=int(c.get("batch_size", 256)),
+                    steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
+                    verbose=bool(c.get("verbose", False)))
+                self._setup_time, self._from_cache = time.perf_counter() - t0, False
+                if path is not None:
+                    self._generic.save(path)
+            self._setup_pending = True
+        return self._generic
+
+    # -- per sample ----------------------------------------------------------
+    def __call__(self, data: NetworkData, seed: int = 0) -> Result:
+        if data.arch != self.arch:
+            raise ValueError(f"solver built for {self.arch.label()}, got data for {data.arch.label()}")
+        g = self.generic
+        setup_time = self._setup_time if self._setup_pending else 0.0
+        self._setup_pending = False
+        rng = np.random.default_rng((seed, 11))
+        gamma = random_gamma(rng)
+        sysf = arch_system(self.arch)
+        bs = int(self.cfg.get("batch_size", 256))
+        spc = int(self.cfg.get("steps_per_call", 16))
+        h = parameter_homotopy(sysf, g.params, data.params, gamma)
+        paths = track(h, g.solutions, self.options, batch_size=bs, steps_per_call=spc, keep="all")
+        failed_first = paths.nfailed
+        retried = 0
+        for _ in range(int(self.cfg.get("retries", 2))):
+            bad = np.flatnonzero(paths.status >= Status.MAX_STEPS)
+            if len(bad) == 0:
+                break
+            retried += len(bad)
+            h2 = parameter_homotopy(sysf, g.params, data.params, random_gamma(rng))
+            r2 = track(h2, g.solutions[bad], self.options, batch_size=bs, steps_per_call=spc, keep="all")
+            paths = _merge(paths, bad, r2)
+        res = Result.from_paths(paths, {})
+        pats: dict[str, int] = {}
+        for w in res.solutions:
+            p = pattern_of(self.arch, w, res.torus_tol)
+            pats[p] = pats.get(p, 0) + 1
+        res.info.update({
+            "solver": "monodromy", "gamma_re": gamma.real, "gamma_im": gamma.imag, "seed": seed,
+            "patterns": dict(sorted(pats.items(), reverse=True)),
+            "heuristic_stop": g.heuristic_stop,
+            "paths": int(paths.npaths), "failed_first_pass": int(failed_first), "retried_paths": int(retried),
+            "monodromy_loops": int(g.meta["monodromy_loops"]),
+            "generic_N_C": int(g.meta["N_C"]), "generic_N_Cstar": int(g.meta["N_Cstar"]),
+            "setup_time_s": round(setup_time, 3), "setup_from_cache": bool(self._from_cache),
+            "track_time_s": round(paths.time, 4),
+            "generic_strata": {k: v["n"] for k, v in g.meta["strata"].items()},
+        })
+        return res
+
+
+def _merge(a: TrackResult, rows: np.ndarray, b: TrackResult) -> TrackResult:
+    """``a`` (keep="all") with the paths ``rows`` replaced by the retry ``b`` (keep="all")."""
+    st, nacc, nrej, t_end = a.status.copy(), a.nacc.copy(), a.nrej.copy(), a.t_end.copy()
+    x, res, cond = a.x.copy(), a.residual.copy(), a.cond.copy()
+    st[rows], t_end[rows], x[rows], res[rows], cond[rows] = b.status, b.t_end, b.x, b.residual, b.cond
+    nacc[rows] += b.nacc
+    nrej[rows] += b.nrej
+    return TrackResult(st, nacc, nrej, t_end, a.index, x, res, cond, a.time + b.time, a.slot_steps + b.slot_steps)

@@ -1,0 +1,176 @@
+"""``Theorem5Solver``: all complex critical points for H = 1, m = 1 through reduced systems.
+
+Two formulations (``cfg["formulation"]``):
+
+``"wu"`` (default, see :mod:`jaxhc.theorem5.wu`)
+    One linear-product homotopy for the combined junk-free (w, u) system, all
+    strata in one batched ``track`` call: ``Σ_{d'} C(d, d') C(p, d') 2^{d'}`` paths,
+    each nonsingular endpoint giving ``2^{d'}`` critical points.
+
+``"reduced7"`` (see :mod:`jaxhc.theorem5.reduced7`)
+    The paper's own route: per stratum, eq. (7) in the ``d'`` unknowns ``S_i``
+    with a total-degree start of ``(4p)^{d'}`` paths, ``B_C = (1 + 4p)^d`` in all.
+
+Both map their endpoints back to weights, Newton-refine every candidate on the
+full gradient system (eq. (2)), drop candidates whose Newton iteration does not
+converge to a nearby nonsingular point with a small residual (the path that
+produced it is then counted as failed), and deduplicate.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ..endgame.finalize import refine
+from ..homotopy.base import random_gamma, straight_line
+from ..solutions.dedup import unique_points
+from ..solutions.result import Result
+from ..status import Status
+from ..system.gradient import gradient_function
+from ..system.network import Architecture, NetworkData
+from ..tracker.options import TrackerOptions, preset
+from ..tracker.stream import TrackResult, track
+from .wu import lift, wu_path_count, wu_start_points, wu_start_system, wu_system
+
+__all__ = ["Theorem5Solver", "refine_candidates", "row_pattern"]
+
+FORMULATIONS = ("wu", "reduced7")
+
+
+def row_pattern(x, arch: Architecture, tol: float = 1e-8) -> str:
+    """``"rows:110"``: which rows of ``W_1`` are nonzero at flat weights ``x``."""
+    d, n = arch.widths[0], arch.dx
+    A = np.asarray(x)[: d * n].reshape(d, n)
+    scale = max(1.0, float(np.max(np.abs(x))))
+    return "rows:" + "".join("1" if np.max(np.abs(A[i])) > tol * scale else "0" for i in range(d))
+
+
+def refine_candidates(data: NetworkData, cand: np.ndarray, iters: int = 3, singular_cond: float = 1e10):
+    """Newton on the full gradient system; returns ``(x, residual, cond, ok)``.
+
+    ``ok``: the last correction, residual and distance moved are small and the
+    Jacobian is well conditioned (the same tests as the tracker's endgame).
+    """
+    k = len(cand)
+    N = data.arch.N
+    if k == 0:
+        z = np.zeros(0)
+        return np.zeros((0, N), complex), z, z, np.zeros(0, bool)
+    size = 1 << max(4, int(np.ceil(np.log2(k))))
+    pad = np.concatenate([cand, np.ones((size - k, N))]) if size > k else cand
+    fn = gradient_function(data.arch)
+    xr, last, res, cond, _ = (np.asarray(a)[:k] for a in refine(fn, pad, np.asarray(data.params, np.complex128), iters))
+    scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
+    moved = np.max(np.abs(xr - cand), axis=1)
+    ok = (np.isfinite(last) & (last <= 1e-9 * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
+          & (moved <= 1e-6 * scale) & np.isfinite(cond) & (cond < singular_cond))
+    return xr, res, cond, ok
+
+
+class Theorem5Solver:
+    """``solver(data, seed) -> Result`` for one H = 1, m = 1 architecture (compiled once, reused).
+
+    Args:
+        arch: the architecture; ``H`` and ``m`` must be 1.
+        options: tracker options (default preset if None).
+        cfg: dict with optional keys ``formulation`` (``"wu"`` | ``"reduced7"``),
+            ``batch_size``, ``steps_per_call``, ``refine_iters``.
+    """
+
+    def __init__(self, arch: Architecture, options: TrackerOptions | None = None, cfg: dict | None = None):
+        if not isinstance(arch, Architecture):
+            raise TypeError(f"arch must be an Architecture, got {type(arch).__name__}")
+        if arch.H != 1 or arch.m != 1:
+            raise ValueError(f"Theorem5Solver handles H = 1, m = 1 only (Theorem 5 / Corollary 12); "
+                             f"got H = {arch.H}, m = {arch.m} ({arch.label()}). "
+                             "Use the total-degree or monodromy solver instead.")
+        cfg = dict(cfg or {})
+        self.arch = arch
+        self.options = options if options is not None else preset(cfg.get("preset", "default"))
+        self.formulation = str(cfg.get("formulation", "wu"))
+        if self.formulation not in FORMULATIONS:
+            raise ValueError(f"unknown theorem5 formulation {self.formulation!r}; choose from {FORMULATIONS}")
+        self.batch_size = int(cfg.get("batch_size", 1024))
+        self.steps_per_call = int(cfg.get("steps_per_call", 16))
+        self.refine_iters = int(cfg.get("refine_iters", 3))
+        self.d, self.n, self.p = arch.widths[0], arch.dx, arch.dy
+        self.B_C, self.B_Cstar = arch.theorem5_bounds
+
+    @property
+    def npaths(self) -> int:
+        """Paths tracked per sample."""
+        if self.formulation == "wu":
+            return wu_path_count(self.d, self.p)
+        return self.B_C
+
+    def __call__(self, data: NetworkData, seed: int = 0) -> Result:
+        if data.arch != self.arch:
+            raise ValueError(f"data are for {data.arch.label()}, solver was built for {self.arch.label()}")
+        t0 = time.perf_counter()
+        g = random_gamma(np.random.default_rng((seed, 1)))
+        if self.formulation == "wu":
+            paths, cands, owner, extra = self._track_wu(data, seed, g)
+        else:
+            from .reduced7 import track_reduced7
+
+            paths, cands, owner, extra = track_reduced7(self, data, seed, g)
+        t1 = time.perf_counter()
+        xr, res, cond, ok = refine_candidates(data, cands, self.refine_iters, self.options.singular_cond)
+        # A path whose lifted point fails the full-system check is a failure, never silently dropped.
+        bad_paths = np.unique(owner[~ok]) if len(owner) else np.zeros(0, np.int64)
+        paths.status[bad_paths[paths.status[bad_paths] == Status.SUCCESS]] = Status.ENDPOINT_NOT_CONVERGED
+        xs, rs, cs = xr[ok], res[ok], cond[ok]
+        keep = unique_points(xs, 1e-6)
+        xs, rs, cs = xs[keep], rs[keep], cs[keep]
+        t2 = time.perf_counter()
+        sing = extra.pop("_singular", None)
+        patterns = {}
+        for i in range(2**self.d):
+            patterns["rows:" + format(i, f"0{self.d}b")] = 0
+        for x in xs:
+            patterns[row_pattern(x, self.arch)] += 1
+        info = {
+            "solver": "theorem5", "formulation": self.formulation, "seed": int(seed),
+            "gamma_re": g.real, "gamma_im": g.imag,
+            "paths": int(paths.npaths), "B_C": int(self.B_C), "B_Cstar": int(self.B_Cstar),
+            "patterns": patterns,
+            "candidates": int(len(cands)), "rejected_candidates": int((~ok).sum()),
+            "duplicates": int(ok.sum() - len(keep)),
+            "time_track": t1 - t0, "time_refine": t2 - t1, "time": t2 - t0,
+            "path_steps": int(paths.path_steps),
+            **extra,
+        }
+        return Result(xs, rs, cs, paths, sing if sing is not None else np.zeros((0, self.arch.N), complex),
+                      info=info)
+
+    # ------------------------------------------------------------------ (w, u)
+    def _track_wu(self, data, seed, g):
+        d, p = self.d, self.p
+        target = wu_system(data)
+        start = wu_start_system(d, p, np.random.default_rng((seed, 2)))
+        starts, strata = wu_start_points(start, d, p)
+        assert len(starts) == wu_path_count(d, p) <= self.B_C
+        paths = track(straight_line(target, start, g), starts, self.options, batch_size=self.batch_size,
+                      steps_per_call=self.steps_per_call, desc=target.name)
+        st = paths.status[paths.index]
+        cands, owner = [], []
+        changed = 0
+        for j in np.flatnonzero(st == Status.SUCCESS):
+            pid = int(paths.index[j])
+            z = paths.x[j]
+            scale = max(1.0, float(np.max(np.abs(z))))
+            I = tuple(int(i) for i in np.flatnonzero(np.abs(z[:d]) > 1e-10 * scale))
+            changed += I != strata[pid]
+            pts = lift(z, data, I)
+            cands.append(pts)
+            owner.extend([pid] * len(pts))
+        cands = np.concatenate(cands) if cands else np.zeros((0, self.arch.N), complex)
+        sing = paths.x[st == Status.SINGULAR]
+        extra = {"paths_by_size": {str(k): math.comb(d, k) * math.comb(p, k) * 2**k for k in range(min(d, p) + 1)},
+                 "singular_endpoints": int(len(sing)), "at_infinity": int(paths.count(Status.AT_INFINITY)),
+                 "stratum_changes": int(changed),
+                 "_singular": sing}
+        return paths, cands, np.asarray(owner, np.int64), extra
