@@ -83,7 +83,8 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
     # Solver-specific per-sample details (heuristic stops, zero patterns, ...).
     info_path = out_dir / "samples_info.jsonl" if out_dir else None
     if info_path is not None and info_path.exists():
-        infos = [json.loads(line) for line in open(info_path) if line.strip()]
+        # One entry per sample (a resumed run may have appended a sample twice).
+        infos = list({i["sample"]: i for i in map(json.loads, filter(str.strip, open(info_path)))}.values())
         s["heuristic_stops"] = sum(bool(i.get("heuristic_stop", False)) for i in infos)
         pats = {}
         for i in infos:
@@ -145,12 +146,8 @@ def main(cfg: DictConfig) -> None:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.data.samples, initial=len(done), desc=arch.label())
-    for k in todo:
-        seed = int(cfg.data.seed) + k
+    def record(k, seed, res, el):
         data = sample_data(arch, seed)
-        t0 = time.perf_counter()
-        res = solver(data, seed)
-        el = time.perf_counter() - t0
         row = {"sample": k, "seed": seed, "N_C": res.nsolutions, "N_Cstar": res.ntorus, "N_R": res.nreal,
                "singular": res.nsingular, "at_infinity": res.nat_infinity, "failed": res.nfailed,
                "paths": res.npaths, "time_s": round(el, 4),
@@ -164,6 +161,7 @@ def main(cfg: DictConfig) -> None:
             path_status=res.paths.status, singular_points=res.singular_points)
         with open(out / "samples_info.jsonl", "a") as f:
             f.write(json.dumps({"sample": k, **_json_info(res.info)}) + "\n")
+        # The CSV row is written last: a sample counts as done only once everything is on disk.
         with open(csv_path, "a", newline="") as f:
             csv.DictWriter(f, COLUMNS).writerow(row)
         rows.append({k2: str(v) for k2, v in row.items()})
@@ -171,6 +169,25 @@ def main(cfg: DictConfig) -> None:
         if bar is not None:
             bar.set_postfix(N_C=row["N_C"], N_Cstar=row["N_Cstar"], N_R=row["N_R"], failed=row["failed"])
             bar.update(1)
+
+    jobs = [(k, int(cfg.data.seed) + k) for k in todo]
+    workers = int(cfg.get("workers", 1))
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+
+        import workers as W
+
+        ctx = multiprocessing.get_context("spawn")  # JAX state must not be forked
+        init = (OmegaConf.to_container(cfg.solver, resolve=True), (list(arch.widths), arch.dx, arch.dy, arch.m))
+        with ctx.Pool(min(workers, len(jobs)), initializer=W.init, initargs=init) as pool:
+            for k, seed, res, el in pool.imap_unordered(W.solve_sample, jobs):
+                record(k, seed, res, el)
+    else:
+        for k, seed in jobs:
+            data = sample_data(arch, seed)
+            t0 = time.perf_counter()
+            res = solver(data, seed)
+            record(k, seed, res, time.perf_counter() - t0)
     if bar is not None:
         bar.close()
     s = summarize(cfg, arch, rows, extra, out)
