@@ -139,8 +139,13 @@ def analyze_run(key, run_dir: Path, tol: float, eig_tol: float, max_samples: int
     real = []
     per_sample_nr = []
     for name, z in load_samples(run_dir, max_samples):
+        sols = np.asarray(z["solutions"])
+        if sols.size % arch.N or (sols.ndim == 2 and sols.shape[1] != arch.N):
+            print(f"warning: {run_dir}/{name}: solutions of shape {sols.shape} do not fit N={arch.N}; skipped",
+                  file=sys.stderr)
+            continue
         nsamples += 1
-        sols = np.asarray(z["solutions"]).reshape(-1, arch.N)
+        sols = sols.reshape(-1, arch.N)
         c: Counter = Counter()
         for x in sols:
             chk = section4.check_point(arch, x, tol)
@@ -307,7 +312,7 @@ def plot_loss_index(path, items):
                        color="black" if rec["degenerate"] else colors[kind], alpha=0.7, linewidths=0)
         ax.set_yscale("log")
         ax.set_title(title, fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=6)
         ax.xaxis.get_major_locator().set_params(integer=True)
     for ax in list(axes.flat)[len(items):]:
         ax.axis("off")
@@ -349,12 +354,12 @@ def plot_bounds(path, title, crows):
 def plot_gd(path, gds):
     import matplotlib.pyplot as plt
 
-    items = [(g["arch"]["label"], name, o) for g in gds for name, o in g["optimizers"].items()]
+    items = [(g["arch"]["label"], f"{name} lr={g['lr'][name]}", o) for g in gds for name, o in g["optimizers"].items()]
     fig, axes = plt.subplots(1, len(items), figsize=(2.8 * len(items), 2.4), squeeze=False)
     for ax, (lab, name, o) in zip(axes.flat, items):
         h = o["index_hist"]
         ks = sorted(int(k) for k in h)
-        ax.bar(ks + ["unmatched"] if False else ks, [h[str(k)] for k in ks], color="tab:green")
+        ax.bar(ks, [h[str(k)] for k in ks], color="tab:green")
         ax.bar([max(ks, default=0) + 1], [o["runs"] - o["matched"]], color="tab:gray")
         ax.set_xticks(ks + [max(ks, default=0) + 1], [str(k) for k in ks] + ["none"], fontsize=7)
         ax.set_title(f"{lab}\n{name}: match {o['match_rate']:.2f}", fontsize=8)
@@ -605,7 +610,7 @@ def readme(args, dirs, runs, comp, others, analyses, s4rows, rsum, gds, pngs) ->
     return "\n".join(L)
 
 
-def main(argv=None):
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", nargs="+", help="run/sweep directories or globs")
     ap.add_argument("--out", default="reports")
@@ -616,7 +621,11 @@ def main(argv=None):
     ap.add_argument("--no-analysis", action="store_true", help="tables only (no Section 4 / real points)")
     ap.add_argument("--no-hessian", action="store_true", help="skip the real-point Hessians")
     ap.add_argument("--no-plots", action="store_true")
-    build(ap.parse_args(argv))
+    return ap
+
+
+def main(argv=None):
+    build(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":
