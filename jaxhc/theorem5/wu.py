@@ -64,7 +64,7 @@ import numpy as np
 from ..system.system import System
 
 __all__ = ["wu_function", "wu_system", "wu_start_function", "wu_start_system", "wu_start_points",
-           "wu_path_count", "data_constants", "lift"]
+           "wu_path_count", "data_constants", "lift", "weights_from_S"]
 
 
 def data_constants(data):
@@ -187,6 +187,13 @@ def lift(z, data, I, signs=None):
     S = np.zeros((len(signs), d), np.complex128)
     if I:
         S[:, I] = signs * np.sqrt(w[I])[None, :]
-    A = S[:, :, None] * (x[None, None, :] / (C[None, :, None] * lam[None, :, :]))  # (s, d, n)
-    B = (y * u)[None, :, None] * S[:, None, :] / sig[None, :, :]  # (s, p, d)
-    return np.concatenate([A.reshape(len(signs), -1), B.reshape(len(signs), -1)], axis=1)
+    return weights_from_S(S, np.broadcast_to(u, (len(signs), p)), data)
+
+
+def weights_from_S(S, u, data):
+    """Flat weights ``(k, N)`` from ``S: (k, d)`` and ``u: (k, p)``: ``a_ij = S_i x_j/(C_i λ_ij)``, ``b_ki = y_k S_i u_k/σ_ki``."""
+    x, y, lam, sig, C = data_constants(data)
+    S, u = np.atleast_2d(S), np.atleast_2d(u)
+    A = S[:, :, None] * (x[None, None, :] / (C[None, :, None] * lam[None, :, :]))  # (k, d, n)
+    B = (y[None, :] * u)[:, :, None] * S[:, None, :] / sig[None, :, :]  # (k, p, d)
+    return np.concatenate([A.reshape(len(S), -1), B.reshape(len(S), -1)], axis=1)
