@@ -9,6 +9,7 @@ from .solutions.result import Result
 from .start.total_degree import TotalDegreeStarts, total_degree_system
 from .system.system import System
 from .tracker.options import TrackerOptions, preset
+from .tracker.rerun import rerun_duplicates
 from .tracker.stream import track
 
 __all__ = ["solve"]
@@ -51,6 +52,9 @@ def solve(
     h = straight_line(system, G, g)
     paths = track(h, starts, opts, batch_size=batch_size, steps_per_call=steps_per_call,
                   progress=progress, desc=system.name)
+    # Two paths on one nonsingular solution mean a path jumped: track them again, tighter.
+    paths, rerun = rerun_duplicates(h, starts, paths, opts, batch_size=min(batch_size, 256),
+                                    steps_per_call=steps_per_call)
     info = {"start_system": start_system, "gamma_re": g.real, "gamma_im": g.imag, "seed": seed,
-            "time": paths.time, "path_steps": paths.path_steps, "efficiency": paths.efficiency}
+            "rerun_paths": rerun, "time": paths.time, "path_steps": paths.path_steps, "efficiency": paths.efficiency}
     return Result.from_paths(paths, info)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique_points"]
+__all__ = ["unique_points", "cluster_labels"]
 
 
 def unique_points(x: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
-    """Indices of representatives of the distinct rows of ``x: Complex[ndarray, "k n"]``.
+    """Indices of representatives of the distinct rows of ``x`` (see :func:`cluster_labels`)."""
+    labels = cluster_labels(x, rtol)
+    return np.flatnonzero(labels == np.arange(len(labels)))
+
+
+def cluster_labels(x: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
+    """For each row of ``x: Complex[ndarray, "k n"]``, the index of its cluster's representative.
 
     Two points are the same when ``‖a − b‖_∞ <= rtol · max(1, ‖a‖_∞)``.  Points are
     sorted along a random real projection so only neighbours within the
@@ -25,12 +31,10 @@ def unique_points(x: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
     order = np.argsort(key)
     scale = np.maximum(1.0, np.max(np.abs(x), axis=1))
     rep = -np.ones(k, dtype=np.int64)
-    keep = []
     for a, i in enumerate(order):
         if rep[i] >= 0:
             continue
         rep[i] = i
-        keep.append(i)
         tol = rtol * scale[i]
         # |key_j - key_i| <= ‖x_j − x_i‖_∞ since the weights have l1 norm 1.
         for j in order[a + 1 :]:
@@ -38,4 +42,4 @@ def unique_points(x: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
                 break
             if rep[j] < 0 and np.max(np.abs(x[j] - x[i])) <= tol:
                 rep[j] = i
-    return np.array(sorted(keep), dtype=np.int64)
+    return rep
