@@ -134,3 +134,26 @@ def torus_bound(reduced: Architecture) -> int | None:
     if reduced.H != 1 or reduced.m != 1:
         return None
     return (4 * reduced.dy) ** reduced.widths[0]
+
+
+def sign_group(arch: Architecture) -> np.ndarray:
+    """The neuron sign flips, ``Int[ndarray, "2^D N"]`` with ``D = Σ d_k``: flipping neuron ``i``
+    of hidden layer ``k`` negates row ``i`` of ``W_k`` and column ``i`` of ``W_{k+1}``.
+
+    The gradient system is equivariant under every flip (for all parameters), so
+    critical points come in orbits; on the torus the action is free (orbits of
+    size exactly ``2^D``).  Row 0 is the identity.
+    """
+    D = sum(arch.widths)
+    bits = ((np.arange(2**D)[:, None] >> np.arange(D)[None, :]) & 1).astype(np.int64)
+    signs = 1 - 2 * bits  # (2^D, D)
+    layer_signs, off = [np.ones((2**D, arch.dx), np.int64)], 0
+    for d in arch.widths:
+        layer_signs.append(signs[:, off : off + d])
+        off += d
+    layer_signs.append(np.ones((2**D, arch.dy), np.int64))
+    cols = []
+    for k in range(arch.H + 1):
+        s_out, s_in = layer_signs[k + 1], layer_signs[k]
+        cols.append((s_out[:, :, None] * s_in[:, None, :]).reshape(2**D, -1))
+    return np.concatenate(cols, axis=1)

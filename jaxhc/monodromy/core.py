@@ -15,6 +15,11 @@ start solution is moved to a generic base ``p_base`` by one parameter homotopy
 and monodromy loops ``p_base → p1 → p2 → p_base`` (random complex p1, p2, random
 γ per edge) collect new solutions until ``loops_without_new`` consecutive loops
 add nothing (heuristic stop) or a known upper bound is reached (certified).
+
+Symmetry: the gradient system is equivariant under the neuron sign flips
+(:func:`jaxhc.strata.sign_group`, 2^D elements, D = Σ d_k), which act freely on
+the torus and commute with monodromy.  Only one representative per orbit is
+tracked around the loops; the solution set is the union of the orbits.
 """
 
 from __future__ import annotations
@@ -29,14 +34,15 @@ import numpy as np
 
 from ..homotopy.base import parameter_homotopy, random_gamma
 from ..status import Status
+from ..strata import sign_group
 from ..system.gradient import gradient_function
 from ..system.network import Architecture
 from ..system.system import System
 from ..tracker.options import TrackerOptions, preset
-from ..tracker.stream import track
+from ..tracker.stream import TrackResult, track
 
 __all__ = ["MonodromyResult", "arch_system", "monodromy_solve", "new_points", "random_params",
-           "start_pair", "torus_mask", "transfer"]
+           "start_pair", "torus_mask", "track_padded", "transfer"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -109,6 +115,43 @@ def new_points(known: np.ndarray, cand: np.ndarray, rtol: float = 1e-6) -> np.nd
     return cand[keep]
 
 
+def orbits(x: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """All sign-flip images ``g · x`` of the rows of ``x`` (rows grouped by representative)."""
+    x = np.asarray(x)
+    return (x[:, None, :] * G[None, :, :]).reshape(-1, x.shape[-1])
+
+
+def _representatives(x: np.ndarray, G: np.ndarray, rtol: float) -> np.ndarray:
+    """One row per sign-flip orbit among the rows of ``x``."""
+    reps = np.zeros((0, x.shape[-1]), x.dtype)
+    for row in x:
+        if len(new_points(orbits(reps, G), row[None], rtol)):
+            reps = np.concatenate([reps, row[None]])
+    return reps
+
+
+def coinciding(x: np.ndarray, mask: np.ndarray | None = None, rtol: float = 1e-6) -> np.ndarray:
+    """Indices ``i`` (with ``mask[i]``) such that row ``i`` of ``x`` coincides with another masked row."""
+    x = np.asarray(x)
+    ok = np.flatnonzero(np.ones(len(x), bool) if mask is None else mask)
+    y = x[ok]
+    if len(y) < 2:
+        return np.zeros(0, np.int64)
+    w = np.random.default_rng(0).standard_normal(y.shape[1]) + 0j
+    w /= np.abs(w).sum()
+    key = np.real(y @ w)
+    order = np.argsort(key)
+    scale = np.maximum(1.0, np.max(np.abs(y), axis=1))
+    dup = np.zeros(len(y), bool)
+    for a, i in enumerate(order):
+        for j in order[a + 1 :]:
+            if key[j] - key[i] > rtol * scale[i]:
+                break
+            if np.max(np.abs(y[j] - y[i])) <= rtol * scale[i]:
+                dup[i] = dup[j] = True
+    return ok[dup]
+
+
 @dataclasses.dataclass
 class _Counter:
     paths: int = 0
@@ -122,11 +165,26 @@ def _move(arch, x, p_from, p_to, gamma, opts, batch_size, steps_per_call, counte
     if len(x) == 0:
         return np.zeros(0, np.int8), x
     h = parameter_homotopy(arch_system(arch), p_from, p_to, gamma)
-    r = track(h, x, opts, batch_size=batch_size, steps_per_call=steps_per_call, keep="all")
+    r = track_padded(h, x, opts, batch_size=batch_size, steps_per_call=steps_per_call)
     counter.paths += len(x)
     counter.failed += r.nfailed
     counter.track_time += r.time
     return r.status, r.x
+
+
+def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16) -> TrackResult:
+    """:func:`track` (keep="all") of the rows of ``x``, padded with copies to one of two fixed
+    sizes (64 or ``batch_size``) so the tracker compiles few batch shapes (every new power
+    of two would be a new compilation, seconds each on CPU).  Padding paths are dropped."""
+    P = len(x)
+    small = min(64, batch_size)
+    size = small if P <= small else max(P, batch_size)
+    xp = x[np.arange(size) % P] if size > P else x
+    r = track(h, xp, opts, batch_size=batch_size, steps_per_call=steps_per_call, min_batch=small, keep="all")
+    if size == P:
+        return r
+    return TrackResult(r.status[:P], r.nacc[:P], r.nrej[:P], r.t_end[:P], np.arange(P), r.x[:P], r.residual[:P],
+                       r.cond[:P], r.time, r.slot_steps)
 
 
 def transfer(arch: Architecture, x, p_from, p_to, options: TrackerOptions | None = None, *,
@@ -139,11 +197,13 @@ def transfer(arch: Architecture, x, p_from, p_to, options: TrackerOptions | None
     counter = counter or _Counter()
     st, xe = _move(arch, x, p_from, p_to, random_gamma(rng), opts, batch_size, steps_per_call, counter)
     st, xe = np.array(st), np.array(xe)
+    careful = preset("conservative")
     for _ in range(retries):
-        bad = np.flatnonzero(st >= Status.MAX_STEPS)
+        # Failed paths and coinciding endpoints (path jumping) are re-tracked carefully.
+        bad = np.union1d(np.flatnonzero(st >= Status.MAX_STEPS), coinciding(xe, st == Status.SUCCESS))
         if len(bad) == 0:
             break
-        s2, x2 = _move(arch, np.asarray(x)[bad], p_from, p_to, random_gamma(rng), opts, batch_size,
+        s2, x2 = _move(arch, np.asarray(x)[bad], p_from, p_to, random_gamma(rng), careful, batch_size,
                        steps_per_call, counter)
         st[bad], xe[bad] = s2, x2
     return st, xe
@@ -192,9 +252,9 @@ def monodromy_solve(
     seed: int = 0,
     *,
     p_base=None,
-    loops_without_new: int = 5,
+    loops_without_new: int = 10,
     max_loops: int = 200,
-    start_pairs: int = 2,
+    start_pairs: int = 4,
     bound: int | None = None,
     batch_size: int = 256,
     steps_per_call: int = 16,
@@ -219,7 +279,8 @@ def monodromy_solve(
     rng = np.random.default_rng(seed)
     p_base = random_params(arch, rng) if p_base is None else np.asarray(p_base, np.complex128)
     cnt = _Counter()
-    known = np.zeros((0, arch.N), np.complex128)
+    G = sign_group(arch)
+    known = np.zeros((0, arch.N), np.complex128)  # orbit representatives
     conds = []
     for _ in range(max(1, start_pairs)):
         w0, p0 = start_pair(arch, rng)
@@ -230,12 +291,12 @@ def monodromy_solve(
         st, xe = transfer(arch, w0[None], p0, p_base, opts, rng=rng, batch_size=batch_size,
                           steps_per_call=steps_per_call, counter=cnt)
         ok = (st == Status.SUCCESS) & torus_mask(xe, torus_tol)
-        known = np.concatenate([known, new_points(known, xe[ok], rtol)])
+        known = np.concatenate([known, new_points(orbits(known, G), xe[ok], rtol)])
     start_cond = float(np.min(conds))
     empty = len(known) == 0 and (not np.isfinite(start_cond) or start_cond > singular_cond)
-    history = [len(known)]
+    history = [len(known) * len(G)]
     loops, quiet = 0, 0
-    certified = bound is not None and len(known) >= bound
+    certified = bound is not None and len(known) * len(G) >= bound
     while len(known) and not certified and quiet < loops_without_new and loops < max_loops:
         p1, p2 = random_params(arch, rng), random_params(arch, rng)
         x = known
@@ -243,17 +304,19 @@ def monodromy_solve(
             st, xe = _move(arch, x, a, b, random_gamma(rng), opts, batch_size, steps_per_call, cnt)
             x = xe[st == Status.SUCCESS]
         x = x[torus_mask(x, torus_tol)]
-        new = new_points(known, x, rtol)
+        new = _representatives(new_points(orbits(known, G), x, rtol), G, rtol)
         loops += 1
         if len(new):
             known = np.concatenate([known, new])
             quiet = 0
         else:
             quiet += 1
-        history.append(len(known))
-        certified = bound is not None and len(known) >= bound
+        history.append(len(known) * len(G))
+        certified = bound is not None and len(known) * len(G) >= bound
         if verbose:
-            print(f"  monodromy {arch.label()}: loop {loops}, {len(known)} solutions (+{len(new)})")
+            print(f"  monodromy {arch.label()}: loop {loops}, {len(known) * len(G)} solutions "
+                  f"(+{len(new) * len(G)})")
+    known = orbits(known, G)
     if bound is not None and len(known) > bound:
         raise RuntimeError(f"{arch.label()}: monodromy found {len(known)} torus solutions, more than the bound {bound}")
     return MonodromyResult(arch, p_base, known, loops, cnt.paths, cnt.failed, bool(certified), bool(empty), bound,

@@ -15,6 +15,7 @@ refinement on the target, deduplication.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -29,7 +30,9 @@ from ..strata import enumerate_strata, pattern_of, torus_bound
 from ..system.network import Architecture, NetworkData
 from ..tracker.options import TrackerOptions, preset
 from ..tracker.stream import TrackResult, track
-from .core import _Counter, arch_system, monodromy_solve, random_params, torus_mask, transfer
+from ..strata import sign_group
+from .core import (_Counter, arch_system, coinciding, monodromy_solve, orbits, random_params, torus_mask,
+                   track_padded, transfer)
 
 __all__ = ["MonodromySolver", "GenericSet"]
 
@@ -62,7 +65,7 @@ class GenericSet:
 
 
 def compute_generic_set(arch: Architecture, options: TrackerOptions | None = None, seed: int = 0, *,
-                        loops_without_new: int = 5, max_loops: int = 200, start_pairs: int = 2,
+                        loops_without_new: int = 10, max_loops: int = 200, start_pairs: int = 4,
                         batch_size: int = 256, steps_per_call: int = 16, use_bounds: bool = True,
                         verbose: bool = False) -> GenericSet:
     """Generic solution set of the full network, stratum by stratum (see module docstring)."""
@@ -97,11 +100,13 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
             if j == 0 or mr.nsolutions == 0:
                 x, lost = mr.solutions, 0
             else:
+                # Track one point per sign-flip orbit (mr.solutions is grouped by orbit), expand after.
+                G = sign_group(red)
                 cnt = _Counter()
-                st, xe = transfer(red, mr.solutions, base, s.restrict_params(p_gen), opts, rng=rng,
+                st, xe = transfer(red, mr.solutions[:: len(G)], base, s.restrict_params(p_gen), opts, rng=rng,
                                   batch_size=batch_size, steps_per_call=steps_per_call, counter=cnt)
                 ok = (st == Status.SUCCESS) & torus_mask(xe)
-                x, lost = xe[ok], int((~ok).sum())
+                x, lost = orbits(xe[ok], G), int((~ok).sum()) * len(G)
                 paths += cnt.paths
                 failed += cnt.failed
                 if lost:
@@ -114,9 +119,16 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
     pats.append(origin.pattern)
     info_strata[origin.pattern] = {"n": 1, "lost_in_transfer": 0}
     X = np.concatenate(sols)
+    n_before = len(X)
+    if len(coinciding(X)):  # path jumping survived the retries: keep one copy, mark the set heuristic
+        from ..solutions.dedup import unique_points
+
+        keep = unique_points(X, 1e-6)
+        X, pats = X[keep], [pats[i] for i in keep]
+        heuristic = True
     meta = {"arch": arch.label(), "seed": seed, "N_C": int(len(X)), "N_Cstar": int(info_strata[strata[0].pattern]["n"]),
             "heuristic_stop": bool(heuristic), "monodromy_loops": loops, "paths": paths, "failed_paths": failed,
-            "strata": info_strata, "reduced": info_arch, "time_s": round(time.perf_counter() - t0, 3),
+            "strata": info_strata, "reduced": info_arch, "duplicates_removed": int(n_before - len(X)), "time_s": round(time.perf_counter() - t0, 3),
             "version": CACHE_VERSION}
     return GenericSet(arch, p_gen, X, pats, meta)
 
@@ -124,9 +136,9 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
 class MonodromySolver:
     """Hydra solver ``monodromy``: ``solver(data, seed) -> Result``.
 
-    ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (5),
-    ``max_loops`` (200), ``start_pairs`` (2), ``batch_size`` (256), ``steps_per_call`` (16),
-    ``retries`` (2, per sample, for failed paths), ``use_bounds`` (true: Theorem 5 bound as a
+    ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (10),
+    ``max_loops`` (200), ``start_pairs`` (4), ``batch_size`` (256), ``steps_per_call`` (16),
+    ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``use_bounds`` (true: Theorem 5 bound as a
     completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``.
     """
 
@@ -158,8 +170,8 @@ class MonodromySolver:
                 c = self.cfg
                 self._generic = compute_generic_set(
                     self.arch, self.options, int(c.get("seed", 0) or 0),
-                    loops_without_new=int(c.get("loops_without_new", 5)), max_loops=int(c.get("max_loops", 200)),
-                    start_pairs=int(c.get("start_pairs", 2)), batch_size=int(c.get("batch_size", 256)),
+                    loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
+                    start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
                     steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
                     verbose=bool(c.get("verbose", False)))
                 self._setup_time, self._from_cache = time.perf_counter() - t0, False
@@ -181,17 +193,40 @@ class MonodromySolver:
         bs = int(self.cfg.get("batch_size", 256))
         spc = int(self.cfg.get("steps_per_call", 16))
         h = parameter_homotopy(sysf, g.params, data.params, gamma)
-        paths = track(h, g.solutions, self.options, batch_size=bs, steps_per_call=spc, keep="all")
+        paths = track_padded(h, g.solutions, self.options, batch_size=bs, steps_per_call=spc)
         failed_first = paths.nfailed
+        dup_first = len(duplicate_paths(paths))
         retried = 0
-        for _ in range(int(self.cfg.get("retries", 2))):
-            bad = np.flatnonzero(paths.status >= Status.MAX_STEPS)
+        # Distinct nonsingular start points must end at distinct points: failed paths and
+        # coinciding endpoints (path jumping) are re-tracked with a new γ and the conservative preset.
+        careful = preset("conservative")
+        def problems(r):
+            return np.union1d(np.flatnonzero(r.status >= Status.MAX_STEPS), duplicate_paths(r))
+
+        bad = problems(paths)
+        for attempt in range(int(self.cfg.get("retries", 3))):
             if len(bad) == 0:
                 break
-            retried += len(bad)
-            h2 = parameter_homotopy(sysf, g.params, data.params, random_gamma(rng))
-            r2 = track(h2, g.solutions[bad], self.options, batch_size=bs, steps_per_call=spc, keep="all")
-            paths = _merge(paths, bad, r2)
+            # Failed paths or coinciding endpoints (path jumping, in either the flagged or another
+            # path): re-track ALL paths carefully with a new γ; from the 2nd retry on via a random
+            # generic intermediate parameter point (another complex line).  Keep the best attempt.
+            retried += len(g.solutions)
+            start, p_from, rows = g.solutions, g.params, np.arange(len(g.solutions))
+            if attempt > 0:
+                p_mid = random_params(self.arch, rng)
+                st1, x1 = transfer(self.arch, start, g.params, p_mid, careful, rng=rng, batch_size=bs,
+                                   steps_per_call=spc)
+                rows = np.flatnonzero(st1 == Status.SUCCESS)
+                start, p_from = x1[rows], p_mid
+            h2 = parameter_homotopy(sysf, p_from, data.params, random_gamma(rng))
+            r2 = _merge(paths, rows, track_padded(h2, start, careful, batch_size=bs, steps_per_call=spc))
+            bad2 = problems(r2)
+            if len(bad2) < len(bad):
+                paths, bad = r2, bad2
+        dup_left = len(duplicate_paths(paths))
+        rescued = 0
+        if self.cfg.get("rescue_large", True):
+            paths, rescued = _rescue_large(self.arch, paths, data.params, self.options)
         res = Result.from_paths(paths, {})
         pats: dict[str, int] = {}
         for w in res.solutions:
@@ -202,6 +237,8 @@ class MonodromySolver:
             "patterns": dict(sorted(pats.items(), reverse=True)),
             "heuristic_stop": g.heuristic_stop,
             "paths": int(paths.npaths), "failed_first_pass": int(failed_first), "retried_paths": int(retried),
+            "duplicate_endpoints_first_pass": int(dup_first), "duplicate_endpoints_left": int(dup_left),
+            "rescued_large_endpoints": int(rescued),
             "monodromy_loops": int(g.meta["monodromy_loops"]),
             "generic_N_C": int(g.meta["N_C"]), "generic_N_Cstar": int(g.meta["N_Cstar"]),
             "setup_time_s": round(setup_time, 3), "setup_from_cache": bool(self._from_cache),
@@ -209,6 +246,47 @@ class MonodromySolver:
             "generic_strata": {k: v["n"] for k, v in g.meta["strata"].items()},
         })
         return res
+
+
+def _rescue_large(arch, paths: TrackResult, p, opts, iters: int = 8):
+    """Paths from finite nonsingular generic solutions classified AT_INFINITY (or failed) whose
+    endpoint is a huge but finite solution (e.g. |w| ~ 1e4 when two λ's nearly coincide): accept
+    when Newton on the target converges in place and the row/column-scaled Jacobian is well
+    conditioned.  (The unscaled condition number of such points exceeds ``singular_cond``.)"""
+    from ..endgame.finalize import refine
+    import jax.numpy as jnp
+
+    from .core import _jac_fn
+
+    cand = np.flatnonzero((paths.status == Status.AT_INFINITY) | (paths.status >= Status.MAX_STEPS))
+    cand = cand[np.all(np.isfinite(paths.x[cand]), axis=1)] if len(cand) else cand
+    if len(cand) == 0:
+        return paths, 0
+    x = paths.x[cand]
+    xr, last, res, _, _ = (np.asarray(v) for v in refine(arch_system(arch).fn, jnp.asarray(x), jnp.asarray(p), iters))
+    scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
+    ok = (np.isfinite(last) & (last <= 1e-10 * scale) & (res <= 1e-8 * scale**3)
+          & (np.max(np.abs(xr - x), axis=1) <= 1e-4 * scale))
+    st, X, R, C = paths.status.copy(), paths.x.copy(), paths.residual.copy(), paths.cond.copy()
+    n = 0
+    for k in np.flatnonzero(ok):
+        _, J = _jac_fn(arch)(jnp.asarray(xr[k]), jnp.asarray(p))
+        Js = np.asarray(J) * np.maximum(1.0, np.abs(xr[k]))[None, :]
+        Js = Js / np.maximum(np.max(np.abs(Js), axis=1, keepdims=True), 1e-300)
+        sv = np.linalg.svd(Js, compute_uv=False)
+        c = sv[0] / sv[-1] if sv[-1] > 0 else np.inf
+        if c <= opts.singular_cond:
+            i = cand[k]
+            st[i], X[i], R[i], C[i] = Status.SUCCESS, xr[k], res[k], c
+            n += 1
+    if n == 0:
+        return paths, 0
+    return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), n
+
+
+def duplicate_paths(paths: TrackResult, rtol: float = 1e-6) -> np.ndarray:
+    """Indices of SUCCESS paths whose endpoint coincides with another SUCCESS endpoint."""
+    return paths.index[coinciding(paths.x, paths.status[paths.index] == Status.SUCCESS, rtol)]
 
 
 def _merge(a: TrackResult, rows: np.ndarray, b: TrackResult) -> TrackResult:

@@ -1,0 +1,135 @@
+"""Monodromy solver (issue 5) against the total-degree solver and the paper's tables."""
+
+import numpy as np
+import pytest
+
+from jaxhc import Architecture, NetworkData, gradient_system, preset, sample_data, solve
+from jaxhc.monodromy import MonodromySolver, monodromy_solve, start_pair
+from jaxhc.monodromy.core import residual_and_cond, transfer
+from jaxhc.strata import enumerate_strata, pattern_of, sign_group
+
+
+def _match(a, b, tol=1e-6):
+    """Same point sets (sizes equal, every point of a has a distinct partner in b)."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert len(a) == len(b), (len(a), len(b))
+    used = np.zeros(len(b), bool)
+    for x in a:
+        d = np.max(np.abs(b - x), axis=1)
+        d[used] = np.inf
+        j = int(np.argmin(d))
+        assert d[j] < tol * max(1.0, np.max(np.abs(x))), d[j]
+        used[j] = True
+
+
+def test_strata_enumeration_and_embedding():
+    a = Architecture((2, 3), 1, 2, 1)
+    st = enumerate_strata(a)
+    assert len(st) == 3 * 7 + 1 and st[0].is_full and st[-1].is_origin
+    s = next(s for s in st if s.pattern == "10|011")
+    assert s.reduced == Architecture((1, 2), 1, 2, 1)
+    w = s.embed(np.arange(1, s.reduced.N + 1))
+    assert pattern_of(a, w) == "10|011"
+    W1, W2, W3 = a.split(w)
+    assert np.all(W1[1] == 0) and np.all(W2[:, 1] == 0) and np.all(W2[0] == 0) and np.all(W3[:, 0] == 0)
+    # restricted Λ of the reduced network = Λ at the kept weights
+    p = np.arange(a.nparams) + 0j
+    assert np.array_equal(s.restrict_params(p)[a.dx + a.dy:], a.dx + a.dy + s.weight_index)
+
+
+def test_start_pair_is_critical_point_and_symmetry():
+    for arch in [Architecture((2,), 2, 2, 1), Architecture((2, 1), 1, 2, 2)]:
+        w0, p0 = start_pair(arch, np.random.default_rng(1))
+        assert np.min(np.abs(w0)) > 0.1
+        f = gradient_system(NetworkData.from_params(arch, p0))
+        assert np.max(np.abs(np.asarray(f(w0)))) < 1e-12
+        for g in sign_group(arch):
+            assert np.max(np.abs(np.asarray(f(g * w0)))) < 1e-12
+
+
+def test_empty_torus_detected():
+    # H = 1, d = 2, d_x = d_y = 1 has no torus critical point (Table 1, N_C* = 0):
+    # the Jacobian at any start pair is singular (the projection is not dominant).
+    arch = Architecture((2,), 1, 1, 1)
+    w0, p0 = start_pair(arch, np.random.default_rng(0))
+    assert residual_and_cond(arch, w0, p0)[1] > 1e12
+    r = monodromy_solve(arch, preset("default"), seed=0)
+    assert r.empty and r.nsolutions == 0 and not r.heuristic_stop and r.paths == 0
+
+
+@pytest.mark.parametrize("widths,dx,dy,m,nc,ncs", [
+    ((1,), 2, 2, 1, 9, 8),
+    ((2,), 1, 1, 1, 9, 0),
+    ((1,), 2, 2, 2, 17, 16),
+    ((1, 1), 1, 1, 1, 17, 16),
+])
+def test_agrees_with_total_degree(widths, dx, dy, m, nc, ncs):
+    arch = Architecture(widths, dx, dy, m)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    g = solver.generic
+    assert g.meta["N_C"] == nc and g.meta["N_Cstar"] == ncs  # paper's N_C, N_C* (generic complex data)
+    for seed in (0, 1):
+        data = sample_data(arch, seed)
+        res = solver(data, seed)
+        td = solve(gradient_system(data), seed=seed)
+        assert res.nfailed == 0 and td.nfailed == 0
+        assert (res.nsolutions, res.ntorus, res.nreal) == (td.nsolutions, td.ntorus, td.nreal) == (
+            nc, ncs, td.nreal)
+        _match(res.solutions, td.solutions)
+        assert sum(res.info["patterns"].values()) == nc
+        assert not any(p.endswith("*") for p in res.info["patterns"])
+
+
+def test_parameter_homotopy_moves_solution_set():
+    # Generic complex torus solutions moved to a real sample by parameter homotopy
+    # equal the total-degree torus solutions at the target (Theorem 5 bound 4p^d = 8 met).
+    arch = Architecture((1,), 2, 2, 1)
+    r = monodromy_solve(arch, preset("default"), seed=3, bound=8)
+    assert r.certified and r.nsolutions == 8 and not r.heuristic_stop
+    data = sample_data(arch, 5)
+    st, x = transfer(arch, r.solutions, r.params, data.params, preset("default"), rng=np.random.default_rng(0))
+    assert np.all(st == 1)
+    td = solve(gradient_system(data), seed=0)
+    _match(x, td.solutions[td.in_torus])
+
+
+def test_path_jumping_into_origin_is_repaired():
+    # Sample 23 of H = 1, d = dx = dy = 1 has two critical points of norm ~0.04: with the
+    # default preset two generic paths jumped to the origin (N_C = 3 instead of 5);
+    # coinciding endpoints are now re-tracked with a new γ and the conservative preset.
+    arch = Architecture((1,), 1, 1, 1)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    res = solver(sample_data(arch, 23), 23)
+    assert (res.nsolutions, res.ntorus) == (5, 4) and res.info["duplicate_endpoints_left"] == 0
+
+
+def test_generic_set_disk_cache(tmp_path):
+    arch = Architecture((1,), 1, 1, 1)
+    cfg = {"seed": 1, "cache_dir": str(tmp_path)}
+    a = MonodromySolver(arch, preset("default"), cfg)
+    g = a.generic
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    b = MonodromySolver(arch, preset("default"), cfg)
+    assert b.generic.meta == g.meta and np.array_equal(b.generic.solutions, g.solutions)
+    r = b(sample_data(arch, 0), 0)
+    assert r.info["setup_from_cache"] and r.nsolutions == 5
+    assert r.info["patterns"] == {"1": 4, "0": 1}
+
+
+def test_huge_finite_solutions_rescued():
+    # Sample 84 has two nearly equal entries of Λ_2 (0.28285, 0.28288): four critical points
+    # have |w| ~ 1e4 and an unscaled Jacobian condition number > 1e10, so the endgame calls
+    # them "at infinity".  Newton in place + a row/column-scaled condition number keeps them.
+    arch = Architecture((1,), 2, 2, 1)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    res = solver(sample_data(arch, 84), 84)
+    assert (res.nsolutions, res.ntorus) == (9, 8) and res.info["rescued_large_endpoints"] >= 1
+
+
+def test_path_jumping_between_orbits_is_repaired():
+    # Table 2 row d=1, dx=dy=2, m=2, sample 15: the first pass had paths jumping onto other
+    # paths' endpoints; all paths are re-tracked (new γ / intermediate point) until distinct.
+    arch = Architecture((1,), 2, 2, 2)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    res = solver(sample_data(arch, 15), 15)
+    assert (res.nsolutions, res.ntorus) == (17, 16) and res.info["duplicate_endpoints_left"] == 0
