@@ -73,8 +73,13 @@ def arch_key(s: dict) -> tuple:
     return (int(s["H"]), tuple(int(w) for w in s["widths"]), int(s["d_x"]), int(s["d_y"]), int(s["m"]))
 
 
-def load_runs(dirs: list[Path]) -> dict[tuple, dict]:
-    """{arch key: {"dir", "summary", "others"}}, keeping the directory with the most samples."""
+def load_runs(dirs: list[Path], prefer: tuple[str, ...] = ()) -> dict[tuple, dict]:
+    """{arch key: {"dir", "summary", "others"}}, keeping the directory with the most samples.
+
+    Between runs with as many samples, the solver listed first in ``prefer`` wins
+    (a fixed policy, stated in the report; the other runs are listed as "others").
+    """
+    rank = lambda s: prefer.index(s.get("solver")) if s.get("solver") in prefer else len(prefer)
     runs: dict[tuple, dict] = {}
     for d in dirs:
         try:
@@ -86,7 +91,8 @@ def load_runs(dirs: list[Path]) -> dict[tuple, dict]:
         cur = runs.get(key)
         if cur is None:
             runs[key] = {"dir": d, "summary": s, "others": []}
-        elif int(s.get("samples_done", 0)) > int(cur["summary"].get("samples_done", 0)):
+        elif (int(s.get("samples_done", 0)), -rank(s)) > (int(cur["summary"].get("samples_done", 0)),
+                                                           -rank(cur["summary"])):
             runs[key] = {"dir": d, "summary": s, "others": cur["others"] + [str(cur["dir"])]}
         else:
             cur["others"].append(str(d))
@@ -375,7 +381,7 @@ def build(args) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     dirs = find_run_dirs(args.runs)
-    runs = load_runs(dirs)
+    runs = load_runs(dirs, tuple(p for p in args.prefer.split(",") if p))
     print(f"{len(dirs)} run directories, {len(runs)} architectures")
     prows = paper_rows()
     comp = {t: [] for t in TABLE_TITLES}
@@ -621,6 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-analysis", action="store_true", help="tables only (no Section 4 / real points)")
     ap.add_argument("--no-hessian", action="store_true", help="skip the real-point Hessians")
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--prefer", default="",
+                    help="comma-separated solver names: which run to show when several have as many samples")
     return ap
 
 
