@@ -609,6 +609,26 @@ def readme(args, dirs, runs, comp, others, analyses, s4rows, rsum, gds, pngs) ->
                            per), ""]
         for p in pngs.get("gd", []):
             L += [f"![{p}]({p})", ""]
+    # Runs not shown in the tables still count: list every one that disagrees with the paper.
+    dis = []
+    for k in sorted(runs):
+        for d in runs[k]["others"]:
+            try:
+                o = json.loads((Path(d) / "summary.json").read_text())
+            except (OSError, ValueError):
+                continue
+            ag = o.get("agrees_with_paper") or {}
+            if ag and not (ag.get("N_C_all_samples") and ag.get("N_Cstar_all_samples")):
+                pp = o.get("paper", {})
+                dis.append([f"`{d}`", o.get("solver", "?"), f"{o['N_C_range'][0]}–{o['N_C_range'][1]}",
+                            pp.get("N_C"), f"{o['N_Cstar_range'][0]}–{o['N_Cstar_range'][1]}", pp.get("N_Cstar"),
+                            o.get("samples_done"), o.get("failed_paths")])
+    if getattr(args, "prefer", ""):
+        L += [f"Where several runs of one architecture have as many samples, the tables show the solver "
+              f"first in `--prefer {args.prefer}`.", ""]
+    L += ["## Runs not shown above that disagree with the paper", ""]
+    L += ([md_table(["run", "solver", "N_C", "paper", "N_C*", "paper", "samples", "failed paths"], dis), ""]
+          if dis else ["None.", ""])
     L += ["## Sources", ""] + [f"- `{runs[k]['dir']}`" + (f" (also: {', '.join(runs[k]['others'])})" if runs[k]["others"] else "")
                                for k in sorted(runs)] + [""]
     L += ["Files: `table{1..4}.csv`, `comparison.json`, `section4.csv`, `zero_types.csv`, `real_points.csv`, "
