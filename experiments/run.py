@@ -146,8 +146,8 @@ def main(cfg: DictConfig) -> None:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.data.samples, initial=len(done), desc=arch.label())
-    def record(k, seed, res, el):
-        data = sample_data(arch, seed)
+    def record(k, seed, res, el, data=None):
+        data = data if data is not None else sample_data(arch, seed)
         row = {"sample": k, "seed": seed, "N_C": res.nsolutions, "N_Cstar": res.ntorus, "N_R": res.nreal,
                "singular": res.nsingular, "at_infinity": res.nat_infinity, "failed": res.nfailed,
                "paths": res.npaths, "time_s": round(el, 4),
@@ -187,7 +187,7 @@ def main(cfg: DictConfig) -> None:
             data = sample_data(arch, seed)
             t0 = time.perf_counter()
             res = solver(data, seed)
-            record(k, seed, res, time.perf_counter() - t0)
+            record(k, seed, res, time.perf_counter() - t0, data)
     if bar is not None:
         bar.close()
     s = summarize(cfg, arch, rows, extra, out)
