@@ -86,6 +86,15 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
         # One entry per sample (a resumed run may have appended a sample twice).
         infos = list({i["sample"]: i for i in map(json.loads, filter(str.strip, open(info_path)))}.values())
         s["heuristic_stops"] = sum(bool(i.get("heuristic_stop", False)) for i in infos)
+        gen = [i for i in infos if "generic_paths" in i]
+        if gen:
+            # Two-stage solvers: the generic solve's paths are tracked once per run (per process).
+            s["generic"] = {"method": gen[0].get("generic_method"), "paths": int(gen[0]["generic_paths"]),
+                            "failed_paths": int(gen[0].get("generic_failed_paths", 0)),
+                            "N_C": gen[0].get("generic_N_C"), "N_Cstar": gen[0].get("generic_N_Cstar"),
+                            "setup_time_s": max(float(i.get("setup_time_s", 0.0)) for i in gen)}
+            s["paths_tracked"] += s["generic"]["paths"]
+            s["rescued_large_endpoints"] = sum(int(i.get("rescued_large_endpoints", 0)) for i in gen)
         pats = {}
         for i in infos:
             for pat, c in (i.get("patterns") or {}).items():

@@ -21,11 +21,19 @@ def make_solver(scfg, arch: Architecture):
                 f"total_degree: {arch.label()} has (2H+1)^N = {arch.cbb} start paths, more than "
                 f"solver.max_paths={scfg.max_paths}. Use solver=theorem5 (H=1, m=1) or solver=monodromy.")
 
-        def run(data, seed):
-            return solve(gradient_system(data), options=opts, seed=seed, batch_size=scfg.batch_size,
-                         steps_per_call=scfg.steps_per_call)
+        if scfg.get("per_sample", False):
+            def run(data, seed):
+                return solve(gradient_system(data), options=opts, seed=seed, batch_size=scfg.batch_size,
+                             steps_per_call=scfg.steps_per_call)
 
-        return run
+            return run
+        # All total-degree paths once, at generic complex data; then one parameter homotopy per sample.
+        from jaxhc.monodromy import MonodromySolver
+
+        cfg = OmegaConf.to_container(scfg, resolve=True)
+        cfg.update(generic="total_degree", generic_batch_size=scfg.batch_size,
+                   batch_size=scfg.get("sample_batch_size", 256))
+        return MonodromySolver(arch, opts, cfg)
     if name == "theorem5":
         if arch.H != 1 or arch.m != 1:
             raise Unsupported(f"theorem5 solves H = 1, m = 1 only; got H = {arch.H}, m = {arch.m}. "

@@ -29,12 +29,25 @@ def test_run_writes_resumes_and_counts(tmp_path):
     assert s["samples_done"] == 2 and s["failed_paths"] == 0
     sol = np.load(d / "solutions" / "sample_0001.npz")
     assert sol["solutions"].shape == (int(rows[1]["N_C"]), 3)
-    assert np.all(sol["residuals"] < 1e-8) and sol["path_status"].shape == (27,)
+    assert np.all(sol["residuals"] < 1e-8) and sol["path_status"].shape == (int(rows[1]["paths"]),)
+    # Two-stage default: the 27 total-degree paths are tracked once (generic data), then 1 path
+    # per generic solution and sample.
+    assert s["generic"]["paths"] == 27 and s["paths_tracked"] == 27 + sum(int(r["paths"]) for r in rows)
     # Same command, one more sample: the two finished samples are skipped.
     p = _run(*args[:-2], "data.samples=3", "progress=false", f"hydra.run.dir={d}")
     assert p.returncode == 0, p.stderr
     assert "2 samples already done, 1 to go" in p.stdout
     assert len(list(csv.DictReader(open(d / "samples.csv")))) == 3
+
+
+def test_run_per_sample_total_degree(tmp_path):
+    d = tmp_path / "run"
+    p = _run("arch=h1_d1", "arch.dx=1", "arch.dy=2", "data.samples=1", "solver.per_sample=true",
+             "progress=false", f"hydra.run.dir={d}")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(open(d / "samples.csv")))
+    assert rows[0]["paths"] == "27" and rows[0]["failed"] == "0"
+    assert np.load(d / "solutions" / "sample_0000.npz")["path_status"].shape == (27,)
 
 
 def test_run_refuses_too_many_paths(tmp_path):

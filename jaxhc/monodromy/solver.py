@@ -133,13 +133,49 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
     return GenericSet(arch, p_gen, X, pats, meta)
 
 
+def compute_generic_total_degree(arch: Architecture, options: TrackerOptions | None = None, seed: int = 0, *,
+                                 batch_size: int = 1024, steps_per_call: int = 16,
+                                 progress: bool = False) -> GenericSet:
+    """Generic solution set by the total-degree homotopy: all ``(2H+1)^N`` paths, once.
+
+    At generic complex parameters every critical point is nonsingular and of
+    moderate size, which is where total degree is reliable; samples with
+    near-degenerate real data (critical points of norm 1e4–1e5, condition 1e10)
+    are then reached by parameter homotopies that *end* there, instead of being
+    told apart from the many diverging total-degree paths.  The set is complete
+    when no path failed (``heuristic_stop`` is set otherwise).
+    """
+    from ..solve import solve
+    from .core import arch_system
+
+    t0 = time.perf_counter()
+    rng = np.random.default_rng((seed, 7))
+    p_gen = random_params(arch, rng)
+    res = solve(arch_system(arch).with_params(p_gen), options=options, seed=int(rng.integers(2**31)),
+                batch_size=batch_size, steps_per_call=steps_per_call, progress=progress)
+    X = res.solutions
+    pats = [pattern_of(arch, w, res.torus_tol) for w in X]
+    strata: dict[str, dict] = {}
+    for p in pats:
+        strata.setdefault(p, {"n": 0, "lost_in_transfer": 0})["n"] += 1
+    meta = {"arch": arch.label(), "seed": seed, "method": "total_degree", "N_C": int(len(X)),
+            "N_Cstar": int(res.ntorus), "heuristic_stop": bool(res.nfailed > 0), "monodromy_loops": 0,
+            "paths": int(res.npaths), "failed_paths": int(res.nfailed), "singular": int(res.nsingular),
+            "at_infinity": int(res.nat_infinity), "rerun_paths": int(res.info.get("rerun_paths", 0)),
+            "strata": dict(sorted(strata.items(), reverse=True)), "time_s": round(time.perf_counter() - t0, 3),
+            "version": CACHE_VERSION}
+    return GenericSet(arch, p_gen, X, pats, meta)
+
+
 class MonodromySolver:
     """Hydra solver ``monodromy``: ``solver(data, seed) -> Result``.
 
     ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (10),
     ``max_loops`` (200), ``start_pairs`` (4), ``batch_size`` (256), ``steps_per_call`` (16),
     ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``use_bounds`` (true: Theorem 5 bound as a
-    completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``.
+    completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``,
+    ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
+    paths, :func:`compute_generic_total_degree`), ``name`` (reported as ``info["solver"]``).
     """
 
     def __init__(self, arch: Architecture, options: TrackerOptions | None = None, cfg: dict | None = None):
@@ -154,9 +190,10 @@ class MonodromySolver:
         if not d:
             return None
         keys = {k: self.cfg.get(k) for k in ("seed", "loops_without_new", "max_loops", "start_pairs", "use_bounds")}
+        keys["generic"] = self.cfg.get("generic", "monodromy")
         keys["opts"] = list(self.options)
         h = hashlib.sha1(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()[:10]
-        return Path(d) / f"monodromy_{self.arch.label()}_v{CACHE_VERSION}_{h}.npz"
+        return Path(d) / f"{self.cfg.get('generic', 'monodromy')}_{self.arch.label()}_v{CACHE_VERSION}_{h}.npz"
 
     @property
     def generic(self) -> GenericSet:
@@ -166,6 +203,15 @@ class MonodromySolver:
             if path is not None and path.exists():
                 self._generic = GenericSet.load(self.arch, path)
                 self._setup_time, self._from_cache = time.perf_counter() - t0, True
+            elif self.cfg.get("generic", "monodromy") == "total_degree":
+                c = self.cfg
+                self._generic = compute_generic_total_degree(
+                    self.arch, self.options, int(c.get("seed", 0) or 0),
+                    batch_size=int(c.get("generic_batch_size", 1024)),
+                    steps_per_call=int(c.get("steps_per_call", 16)), progress=bool(c.get("verbose", False)))
+                self._setup_time, self._from_cache = time.perf_counter() - t0, False
+                if path is not None:
+                    self._generic.save(path)
             else:
                 c = self.cfg
                 self._generic = compute_generic_set(
@@ -233,7 +279,9 @@ class MonodromySolver:
             p = pattern_of(self.arch, w, res.torus_tol)
             pats[p] = pats.get(p, 0) + 1
         res.info.update({
-            "solver": "monodromy", "gamma_re": gamma.real, "gamma_im": gamma.imag, "seed": seed,
+            "solver": self.cfg.get("name", "monodromy"), "generic_method": g.meta.get("method", "monodromy"),
+            "generic_paths": int(g.meta["paths"]), "generic_failed_paths": int(g.meta["failed_paths"]),
+            "gamma_re": gamma.real, "gamma_im": gamma.imag, "seed": seed,
             "patterns": dict(sorted(pats.items(), reverse=True)),
             "heuristic_stop": g.heuristic_stop,
             "paths": int(paths.npaths), "failed_first_pass": int(failed_first), "retried_paths": int(retried),
