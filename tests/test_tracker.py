@@ -103,3 +103,15 @@ def test_polynomial_system_validation():
         polynomial_system([np.array([[1, 0]])])
     with pytest.raises(ValueError, match="coefficients"):
         polynomial_system([np.array([[1]])], [np.array([1.0, 2.0])])
+
+
+def test_scaled_condition_number():
+    from jaxhc.endgame.finalize import scaled_cond
+
+    # f = (x1 - 1, 1e-8 (x2 - 1e8)): a regular root at (1, 1e8) whose Jacobian diag(1, 1e-8) has
+    # sigma_max/sigma_min = 1e8 only because of the scales of x2 and of f2.
+    J = np.diag([1.0, 1e-8]).astype(complex)
+    x = np.array([1.0, 1e8], complex)
+    assert np.linalg.cond(J) > 1e7 and abs(float(scaled_cond(J, x)) - 1.0) < 1e-12
+    # A rank-deficient Jacobian stays singular in every scaling.
+    assert float(scaled_cond(np.ones((2, 2), complex), x)) > 1e15

@@ -4,7 +4,14 @@ Paths that stop near ``t = 0`` (status ENDGAME) get Newton's method on the
 target ``F``; a finite endpoint whose Newton iteration converges and whose
 Jacobian is well conditioned is a SUCCESS, an ill-conditioned one is SINGULAR,
 and a huge one is AT_INFINITY.  Every returned solution carries its residual
-``‖F(x)‖_∞`` and the condition number ``σ_max / σ_min`` of ``F'(x)``.
+``‖F(x)‖_∞`` and its condition number.
+
+The condition number is that of the *scaled* Jacobian ``R F'(x) C`` with
+``C = diag(max(1, |x_j|))`` and ``R`` equilibrating the rows (:func:`scaled_cond`).
+It does not change when a variable or an equation is rescaled, so a solution
+that is merely large (near-degenerate data put critical points at ``|w| ≈ 1e5``
+where ``σ_max/σ_min`` of ``F'`` exceeds 1e10) is not mistaken for a singular one,
+while a true singular point has ``σ_min = 0`` in every scaling.
 """
 
 from __future__ import annotations
@@ -16,7 +23,19 @@ import jax.numpy as jnp
 
 from ..status import Status
 
-__all__ = ["refine", "classify_endpoints"]
+__all__ = ["refine", "classify_endpoints", "scaled_cond"]
+
+
+def scaled_cond(J, x):
+    """Condition number of ``R J C``: ``C = diag(max(1, |x_j|))``, rows of ``J C`` scaled to max-norm 1.
+
+    ``J: Complex[Array, "n n"]``, ``x: Complex[Array, "n"]``; ``inf`` when singular.
+    """
+    Js = J * jnp.maximum(1.0, jnp.abs(x))[None, :]
+    rmax = jnp.max(jnp.abs(Js), axis=1, keepdims=True)
+    Js = Js / jnp.where(rmax > 0, rmax, 1.0)
+    s = jnp.linalg.svd(Js, compute_uv=False)
+    return jnp.where(s[-1] > 0, s[0] / jnp.where(s[-1] > 0, s[-1], 1.0), jnp.inf)
 
 
 def _newton(fn, x, p, iters):
@@ -34,8 +53,9 @@ def _newton(fn, x, p, iters):
 def refine(fn, x, p, iters: int = 4):
     """Newton-refine a batch ``x: Complex[Array, "batch n"]`` on ``F(·; p)``.
 
-    Returns ``(x, last_correction, residual, cond, cond_before)``, each batched;
-    ``cond_before`` is the condition number at the unrefined point.
+    Returns ``(x, last_correction, residual, cond, cond_before, scond)``, each batched;
+    ``cond`` (``cond_before``) is ``σ_max/σ_min`` of ``F'`` at the refined (unrefined) point,
+    floored at ``σ_max = 1``; ``scond`` is :func:`scaled_cond` at the refined point.
     """
 
     def cond_at(x):
@@ -45,7 +65,7 @@ def refine(fn, x, p, iters: int = 4):
     def one(x):
         x1, last = _newton(fn, x, p, iters)
         res = jnp.max(jnp.abs(fn(x1, p)))
-        return x1, last, res, cond_at(x1), cond_at(x)
+        return x1, last, res, cond_at(x1), cond_at(x), scaled_cond(jax.jacfwd(fn, holomorphic=True)(x1, p), x1)
 
     return jax.vmap(one)(x)
 
@@ -70,7 +90,7 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     k = len(x)
     size = 1 << max(4, int(np.ceil(np.log2(k))))
     pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
-    xr, last, res, cond, cond0 = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+    xr, last, res, _, cond0, scond = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
     scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
     # Newton must converge *near the tracked endpoint*: a refinement that travels
     # far has fallen into another solution's basin and proves nothing.
@@ -79,7 +99,7 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
                  & (moved <= 1e-3 * scale))
     absx = np.max(np.abs(x), axis=1)
     huge = ~np.isfinite(absx) | (absx > opts.hard_infinity_norm)
-    ill = ~np.isfinite(cond) | (cond > opts.singular_cond)
+    ill = ~np.isfinite(scond) | (scond > opts.singular_cond)
     # These paths stopped short of t = 0, which a path to a finite nonsingular
     # solution never does, so a negative valuation alone marks divergence here
     # (inside the tracker the test also needs a large norm: there, a path heading
@@ -98,4 +118,4 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     # Singular endpoints keep the tracker's estimate (Newton is unreliable there).
     ok = new == Status.SUCCESS
     out = np.where(ok[:, None], xr, x)
-    return out, new, res, np.where(ok, cond, cond0)
+    return out, new, res, np.where(ok, scond, cond0)

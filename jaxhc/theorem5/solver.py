@@ -52,8 +52,7 @@ def refine_candidates(data: NetworkData, cand: np.ndarray, iters: int = 3, singu
     """Newton on the full gradient system; returns ``(x, residual, cond, ok)``.
 
     ``ok``: the last correction, residual and distance moved are small and the
-    Jacobian is well conditioned (the tracker's endgame tests; the condition bound scales with
-    ``max(1, ‖x‖_∞)²``).
+    scaled Jacobian is well conditioned (the tracker's endgame tests).
     """
     k = len(cand)
     N = data.arch.N
@@ -63,14 +62,13 @@ def refine_candidates(data: NetworkData, cand: np.ndarray, iters: int = 3, singu
     size = 1 << max(4, int(np.ceil(np.log2(k))))
     pad = np.concatenate([cand, np.ones((size - k, N))]) if size > k else cand
     fn = gradient_function(data.arch)
-    xr, last, res, cond, _ = (np.asarray(a)[:k] for a in refine(fn, pad, np.asarray(data.params, np.complex128), iters))
+    xr, last, res, _, _, cond = (np.asarray(a)[:k] for a in refine(fn, pad, np.asarray(data.params, np.complex128), iters))
     scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
     moved = np.max(np.abs(xr - cand), axis=1)
-    # The gradient's Jacobian has entries of size ~scale^2, so sigma_max/sigma_min grows like scale^2 even
-    # at a well-isolated root: the singularity test is relative to that (seen on near-degenerate samples,
-    # e.g. sigma_1k ~ sigma_2k, whose critical points are huge but nonsingular).
+    # The singularity test uses the scaled condition number (endgame.finalize.scaled_cond): huge but
+    # nonsingular critical points of near-degenerate samples (sigma_1k ~ sigma_2k) pass it.
     ok = (np.isfinite(last) & (last <= 1e-9 * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
-          & (moved <= 1e-6 * scale) & np.isfinite(cond) & (cond < singular_cond * scale**2))
+          & (moved <= 1e-6 * scale) & np.isfinite(cond) & (cond < singular_cond))
     return xr, res, cond, ok
 
 

@@ -43,6 +43,7 @@ class PathState(NamedTuple):
     logt: jax.Array  # Float[Array, "batch"]     log t at the last endgame point
     nu: jax.Array  # Float[Array, "batch n"]     last valuation estimate
     ninf: jax.Array  # Int[Array, "batch"]      consecutive passed infinity tests
+    logm: jax.Array  # Bool[Array, "batch"]     stepping in log t (dt holds Δ log t)
 
 
 def _eval_jac(hfn, x, t, args):
@@ -66,17 +67,34 @@ def _rel(dx, x):
 
 
 def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
-    """One step for one path (unbatched fields)."""
+    """One step for one path (unbatched fields).
+
+    Above ``endgame_start`` the step variable is ``t`` itself.  Below it, it is
+    ``σ = log t`` (``dt`` then holds ``Δσ``): near ``t = 0`` a path is a Puiseux
+    series ``x ≈ Σ c_k t^{k/c}``, or ``c t^ν`` when it diverges, which is smooth
+    and slowly varying in ``log t``.  Steps in ``log t`` shrink ``t`` by a constant
+    factor, so a diverging or singular path reaches its verdict in a few dozen
+    steps instead of crawling at step sizes proportional to ``t``.
+    """
     active = s.status == Status.TRACKING
-    dt = jnp.minimum(s.dt, s.t)
-    t0 = s.t.astype(jnp.complex128)
+    logm = s.logm
+    dt = jnp.where(logm, s.dt, jnp.minimum(s.dt, s.t))
     h = -dt
-    # RK4 predictor; k1 is the stored tangent.
-    k1 = s.v
-    k2 = _tangent(hfn, s.x + 0.5 * h * k1, t0 + 0.5 * h, args)
-    k3 = _tangent(hfn, s.x + 0.5 * h * k2, t0 + 0.5 * h, args)
-    t1 = s.t - dt
-    k4 = _tangent(hfn, s.x + h * k3, t1.astype(jnp.complex128), args)
+    t0r = s.t
+
+    def tmap(sig):  # t at step variable σ (σ = 0 at the current point)
+        return jnp.where(logm, t0r * jnp.exp(sig), t0r + sig)
+
+    def dxds(x, sig):  # dx/dσ = (dt/dσ) dx/dt
+        tt = tmap(sig)
+        return jnp.where(logm, tt, 1.0) * _tangent(hfn, x, tt.astype(jnp.complex128), args)
+
+    # RK4 predictor; k1 is the stored tangent dx/dt, scaled to the step variable.
+    k1 = jnp.where(logm, t0r, 1.0) * s.v
+    k2 = dxds(s.x + 0.5 * h * k1, 0.5 * h)
+    k3 = dxds(s.x + 0.5 * h * k2, 0.5 * h)
+    t1 = tmap(h)
+    k4 = dxds(s.x + h * k3, h)
     xp = s.x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
     # Newton corrector at t1: two iterations, the second also yields the new tangent.
     tc = t1.astype(jnp.complex128)
@@ -98,7 +116,7 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     fac = 0.8 * (opts.predictor_tol / jnp.maximum(e1, 1e-300)) ** 0.2
     fac_acc = jnp.clip(fac, 0.5, 2.0)
     fac_rej = jnp.where(jnp.isfinite(fac), jnp.clip(fac, 0.1, 0.5), 0.25)
-    new_dt = jnp.minimum(jnp.where(accept, dt * fac_acc, dt * fac_rej), opts.max_step)
+    new_dt = jnp.where(accept, dt * fac_acc, dt * fac_rej)
 
     x = jnp.where(accept, x2, s.x)
     v = jnp.where(accept, v_new, s.v)
@@ -109,6 +127,16 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
 
     # Endgame bookkeeping on accepted steps near t = 0: valuations, divergence.
     st = endgame_update(st, accept, opts)
+    # A path whose valuations say it diverges switches to steps in log t (Δσ = Δt / t):
+    # x ≈ c t^ν is smooth in log t, while steps in t would have to shrink with t.
+    # It switches back once no valuation is clearly negative (finite endpoints can show a
+    # transiently negative estimate), so that a finite endpoint is reached at t = 0.
+    enter_log = accept & ~logm & (t < opts.endgame_start) & (jnp.min(st.nu) < -opts.infinity_valuation)
+    leave_log = accept & logm & (jnp.min(st.nu) > -opts.valuation_stable)
+    new_dt = jnp.where(enter_log, new_dt / jnp.maximum(t, 1e-300), jnp.where(leave_log, new_dt * t, new_dt))
+    next_log = (logm | enter_log) & ~leave_log
+    new_dt = jnp.minimum(new_dt, jnp.where(next_log, opts.max_log_step, opts.max_step))
+    st = st._replace(dt=new_dt, logm=next_log)
 
     status = st.status
     status = jnp.where((status == Status.TRACKING) & (t <= 0.0), Status.ENDGAME, status)
@@ -117,9 +145,13 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     # expected sign of a singular or diverging endpoint, which the endgame classifies.
     # The test is absolute: a path passing near a pole of the homotopy at some
     # t* > 0 legitimately needs steps of the size of its distance to the pole.
-    tiny = new_dt < opts.min_step
+    tiny = jnp.where(next_log, new_dt < opts.min_log_step, new_dt < opts.min_step)
     status = jnp.where((status == Status.TRACKING) & tiny & ~in_endgame, Status.STEP_SIZE_TOO_SMALL, status)
-    status = jnp.where((status == Status.TRACKING) & in_endgame & (tiny | (t < opts.endgame_min_t)),
+    # In log t a path never reaches t = 0; once its remaining motion |t dx/dt| is below
+    # the accuracy floor, the endpoint is as good as tracking can make it (the endgame
+    # Newton-refines it on the target).
+    settled = next_log & (t * jnp.max(jnp.abs(v)) < opts.accuracy_floor * jnp.maximum(1.0, jnp.max(jnp.abs(x))))
+    status = jnp.where((status == Status.TRACKING) & in_endgame & (tiny | settled | (t < opts.endgame_min_t)),
                        Status.ENDGAME, status)
     status = jnp.where((status == Status.TRACKING) & (nacc + nrej >= opts.max_steps), Status.MAX_STEPS, status)
     status = jnp.where((status == Status.TRACKING) & ~jnp.all(jnp.isfinite(s.x)), Status.NONFINITE, status)
@@ -141,7 +173,7 @@ def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
         status=jnp.where(bad, Status.NONFINITE, Status.TRACKING).astype(jnp.int32),
         nacc=jnp.zeros(B, jnp.int32), nrej=jnp.zeros(B, jnp.int32),
         logx=jnp.zeros((B, n), f), logt=jnp.zeros(B, f), nu=jnp.zeros((B, n), f),
-        ninf=jnp.zeros(B, jnp.int32))
+        ninf=jnp.zeros(B, jnp.int32), logm=jnp.zeros(B, bool))
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 4))

@@ -23,7 +23,11 @@ class TrackerOptions(NamedTuple):
             which keeps the corrector inside its basin and prevents path jumping.
         contraction: the second Newton correction must be below this times the first...
         accuracy_floor: ...or below this (relative): the corrector has converged.
-        endgame_start: t below which the endgame watches valuations and norms.
+        endgame_start: t below which the endgame watches valuations and norms, and the
+            tracker steps in log t.
+        max_log_step: largest step in log t inside the endgame zone.
+        min_log_step: a step in log t below this stops tracking inside the endgame zone
+            (the endgame then classifies the path).
         infinity_valuation: a coordinate whose valuation ν = d log|x_i| / d log t stays
             below minus this is diverging.
         valuation_stable: largest |dν / dlog t| between consecutive endgame
@@ -47,6 +51,8 @@ class TrackerOptions(NamedTuple):
     contraction: float = 0.25
     accuracy_floor: float = 1e-11
     endgame_start: float = 0.1
+    max_log_step: float = 2.0
+    min_log_step: float = 1e-9
     infinity_valuation: float = 0.05
     valuation_stable: float = 0.01
     infinity_norm: float = 1e4
