@@ -489,9 +489,27 @@ def build(args) -> dict:
             plot_gd(out / "gd_indices.png", gds)
             pngs["gd"] = ["gd_indices.png"]
 
+    ex14 = _example14_block(out / "README.md")  # written by experiments/example14.py: kept across rebuilds
     (out / "README.md").write_text(readme(args, dirs, runs, comp, others, analyses, s4rows, rsum, gds, pngs))
+    if ex14 is not None and (out / "example14.md").exists():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import example14
+
+        example14.update_readme(out / "README.md", ex14)
     print(f"wrote {out / 'README.md'}")
     return comparison
+
+
+def _example14_block(path: Path) -> str | None:
+    """The Example 14 paragraph (between experiments/example14.py's markers) of an existing README.md."""
+    b, e = "<!-- example14:begin -->", "<!-- example14:end -->"
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    if b not in text or e not in text:
+        return None
+    return text[text.index(b) + len(b):text.index(e)].strip("\n")
 
 
 def paper_key_row(r):
