@@ -43,7 +43,7 @@ def run_phc(data):
         subprocess.run(["phc", "-b", inp, out], check=True, capture_output=True, cwd=d)
         el = time.perf_counter() - t0
         text = open(out).read()
-        m = re.findall(r"number of regular solutions\s*:\s*(\d+)", text)
+        m = re.findall(r"number of regular solutions\s*:\s*(\d+)", text, flags=re.IGNORECASE)
         return el, (int(m[-1]) if m else None)
 
 
@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--no-phc", action="store_true")
     ap.add_argument("--batch-size", type=int, default=1024)
+    ap.add_argument("--compare-log", action="store_true",
+                    help="also time the warm seeds with log_endgame=False (steps in t only), interleaved, and print the ratio")
     args = ap.parse_args()
     arch = jaxhc.Architecture((2,), 2, 2, 1)
     print(f"jax {jax.__version__}, devices {jax.devices()}, H=1 (2,2,2) m=1, N={arch.N}, paths={arch.cbb}")
@@ -69,6 +71,21 @@ def main():
     warm = [el for lab, el, _ in rows if lab == "warm"]
     mean_warm = sum(warm) / len(warm)
     print(f"warm mean: {mean_warm:.2f} s per 6561-path solve (target < 5 s)")
+    if args.compare_log:
+        # Same seeds, alternating the two settings so that background load hits both alike.
+        t_on, t_off = [], []
+        for k in range(1, args.seeds + 1):
+            S = jaxhc.gradient_system(jaxhc.sample_data(arch, k))
+            for flag, acc in ((False, t_off), (True, t_on)):
+                if k == 1:  # compile both variants before timing
+                    jaxhc.solve(S, seed=k, options=jaxhc.preset("default", log_endgame=flag), batch_size=args.batch_size)
+                t0 = time.perf_counter()
+                r = jaxhc.solve(S, seed=k, options=jaxhc.preset("default", log_endgame=flag), batch_size=args.batch_size)
+                acc.append(time.perf_counter() - t0)
+                print(f"log_endgame={flag!s:5} seed={k}: {acc[-1]:6.2f} s  N_C={r.nsolutions} N_C*={r.ntorus} "
+                      f"failed={r.nfailed} path-steps={r.paths.path_steps}")
+        print(f"log-t endgame: mean {sum(t_on) / len(t_on):.2f} s vs steps in t only {sum(t_off) / len(t_off):.2f} s "
+              f"(ratio {sum(t_off) / sum(t_on):.2f}x)")
     if not args.no_phc and shutil.which("phc"):
         el, nreg = run_phc(jaxhc.sample_data(arch, 1))
         print(f"phc -b (seed 1): {el:.1f} s, regular solutions reported: {nreg}; "

@@ -131,7 +131,8 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     # x ≈ c t^ν is smooth in log t, while steps in t would have to shrink with t.
     # It switches back once no valuation is clearly negative (finite endpoints can show a
     # transiently negative estimate), so that a finite endpoint is reached at t = 0.
-    enter_log = accept & ~logm & (t < opts.endgame_start) & (jnp.min(st.nu) < -opts.infinity_valuation)
+    enter_log = (opts.log_endgame & accept & ~logm & (t < opts.endgame_start)
+                 & (jnp.min(st.nu) < -opts.infinity_valuation))
     leave_log = accept & logm & (jnp.min(st.nu) > -opts.valuation_stable)
     new_dt = jnp.where(enter_log, new_dt / jnp.maximum(t, 1e-300), jnp.where(leave_log, new_dt * t, new_dt))
     next_log = (logm | enter_log) & ~leave_log

@@ -25,6 +25,8 @@ class TrackerOptions(NamedTuple):
         accuracy_floor: ...or below this (relative): the corrector has converged.
         endgame_start: t below which the endgame watches valuations and norms, and the
             tracker steps in log t.
+        log_endgame: diverging paths (a valuation below ``-infinity_valuation``) step in
+            log t inside the endgame zone (False: always in t, the old behaviour).
         max_log_step: largest step in log t inside the endgame zone.
         min_log_step: a step in log t below this stops tracking inside the endgame zone
             (the endgame then classifies the path).
@@ -51,6 +53,7 @@ class TrackerOptions(NamedTuple):
     contraction: float = 0.25
     accuracy_floor: float = 1e-11
     endgame_start: float = 0.1
+    log_endgame: bool = True
     max_log_step: float = 2.0
     min_log_step: float = 1e-9
     infinity_valuation: float = 0.05
