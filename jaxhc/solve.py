@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .endgame.finalize import resolve_multiplicity
 from .homotopy.base import random_gamma, straight_line
 from .solutions.result import Result
 from .start.total_degree import TotalDegreeStarts, total_degree_system
@@ -55,6 +56,8 @@ def solve(
     # Two paths on one nonsingular solution mean a path jumped: track them again, tighter.
     paths, rerun = rerun_duplicates(h, starts, paths, opts, batch_size=min(batch_size, 256),
                                     steps_per_call=steps_per_call)
-    info = {"start_system": start_system, "gamma_re": g.real, "gamma_im": g.imag, "seed": seed,
+    # Multiplicity from the number of paths at a point (see resolve_multiplicity).
+    paths, promoted, demoted = resolve_multiplicity(paths, system.fn, system.params, opts)
+    info = {"start_system": start_system, "promoted_isolated": promoted, "multiple_root_paths": demoted, "gamma_re": g.real, "gamma_im": g.imag, "seed": seed,
             "rerun_paths": rerun, "time": paths.time, "path_steps": paths.path_steps, "efficiency": paths.efficiency}
     return Result.from_paths(paths, info)

@@ -115,3 +115,17 @@ def test_scaled_condition_number():
     assert np.linalg.cond(J) > 1e7 and abs(float(scaled_cond(J, x)) - 1.0) < 1e-12
     # A rank-deficient Jacobian stays singular in every scaling.
     assert float(scaled_cond(np.ones((2, 2), complex), x)) > 1e15
+
+
+def test_ill_conditioned_simple_root_counts_once():
+    # (1, 1) is a simple root with scaled condition number ~1e12 > singular_cond: the lines
+    # x + y = 2 and x + (1+d) y = 2 + d meet at a tiny angle.  One path ends there and no other,
+    # so it is a root of multiplicity 1 (a double root would be the end of two paths).
+    x, y = sp.symbols("x y")
+    d = sp.Rational(1, 10**12)
+    polys = [x + y - 2, x + (1 + d) * y - (2 + d)]
+    assert sp.solve(polys, [x, y], dict=True) == [{x: 1, y: 1}]
+    res = solve(from_sympy(polys, [x, y]), seed=0)
+    assert res.nsolutions == 1 and res.nsingular == 0 and res.nfailed == 0
+    assert res.info["promoted_isolated"] == 1 and res.conds.max() > 1e10
+    assert np.max(np.abs(res.solutions[0] - 1.0)) < 1e-3

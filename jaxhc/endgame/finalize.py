@@ -23,7 +23,7 @@ import jax.numpy as jnp
 
 from ..status import Status
 
-__all__ = ["refine", "classify_endpoints", "scaled_cond"]
+__all__ = ["refine", "classify_endpoints", "scaled_cond", "resolve_multiplicity"]
 
 
 def scaled_cond(J, x):
@@ -90,12 +90,16 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     k = len(x)
     size = 1 << max(4, int(np.ceil(np.log2(k))))
     pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
-    xr, last, res, _, cond0, scond = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+    xr, last, res, cond, cond0, scond = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
     scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
     # Newton must converge *near the tracked endpoint*: a refinement that travels
     # far has fallen into another solution's basin and proves nothing.
     moved = np.max(np.abs(xr - x), axis=1) if len(x) else np.zeros(0)
-    converged = (np.isfinite(last) & (last <= 1e-9 * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
+    # Newton's last correction stalls at the rounding noise of the linear solve, about
+    # eps·σ_max/σ_min of the unscaled Jacobian relative to ‖x‖ (badly scaled but regular
+    # points of near-degenerate data sit at 1e-9 and above).
+    noise = np.maximum(1e-9, 10 * np.finfo(float).eps * np.where(np.isfinite(cond), cond, 0.0))
+    converged = (np.isfinite(last) & (last <= noise * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
                  & (moved <= 1e-3 * scale))
     absx = np.max(np.abs(x), axis=1)
     huge = ~np.isfinite(absx) | (absx > opts.hard_infinity_norm)
@@ -119,3 +123,58 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     ok = new == Status.SUCCESS
     out = np.where(ok[:, None], xr, x)
     return out, new, res, np.where(ok, scond, cond0)
+
+
+
+def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4):
+    """Singular or not, decided by how many paths end at a point (after path-jumping repair).
+
+    For a complete homotopy (total degree; a parameter homotopy from a complete
+    generic solution set) a root of multiplicity ``k`` is the end of ``k`` paths.
+
+    * Several paths at one point whose scaled condition number exceeds
+      ``opts.endgame_singular_cond`` there: a multiple root, every one of them SINGULAR
+      (tracking can reach t = 0 at a double root and look converged there).  A
+      well-conditioned shared endpoint is path jumping instead, and stays SUCCESS.
+    * A SINGULAR endpoint no other path comes near, at which Newton converges in place
+      and the scaled condition number is below ``opts.isolated_max_cond``: a simple
+      root, however ill-conditioned (near-degenerate data give some at 1e10–1e11), so SUCCESS.
+
+    ``paths``: a :class:`~jaxhc.tracker.stream.TrackResult`.  Returns ``(paths, n_promoted, n_demoted)``.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from ..solutions.dedup import cluster_labels
+
+    st = paths.status[paths.index]
+    rows = np.flatnonzero(np.isin(st, (Status.SUCCESS, Status.SINGULAR)) & np.all(np.isfinite(paths.x), axis=1))
+    if len(rows) == 0:
+        return paths, 0, 0
+    x = paths.x[rows]
+    k = len(x)
+    size = 1 << max(4, int(np.ceil(np.log2(k))))
+    pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
+    xr, last, res, cond, _, scond = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+    good = np.all(np.isfinite(xr), axis=1)
+    xc = np.where(good[:, None], xr, x)
+    lab = cluster_labels(xc, rtol)
+    size_of = np.bincount(lab, minlength=len(lab))[lab]
+    worst = np.zeros(len(lab))
+    np.maximum.at(worst, lab, np.where(np.isfinite(scond), scond, np.inf))
+    scale = np.maximum(1.0, np.max(np.abs(xc), axis=1))
+    noise = np.maximum(1e-9, 10 * np.finfo(float).eps * np.where(np.isfinite(cond), cond, np.inf))
+    status = paths.status.copy()
+    demote = (size_of > 1) & (worst[lab] > opts.endgame_singular_cond) & (st[rows] == Status.SUCCESS)
+    promote = ((size_of == 1) & (st[rows] == Status.SINGULAR) & good & np.isfinite(last) & (last <= noise * scale)
+               & (res <= 1e-8 * scale**3) & (np.max(np.abs(xr - x), axis=1) <= 1e-6 * scale)
+               & (scond <= opts.isolated_max_cond))
+    if not (demote.any() or promote.any()):
+        return paths, 0, 0
+    status[paths.index[rows[demote]]] = Status.SINGULAR
+    status[paths.index[rows[promote]]] = Status.SUCCESS
+    X, R, C = paths.x.copy(), paths.residual.copy(), paths.cond.copy()
+    r = rows[promote]
+    X[r], R[r], C[r] = xr[promote], res[promote], scond[promote]
+    return dataclasses.replace(paths, status=status, x=X, residual=R, cond=C), int(promote.sum()), int(demote.sum())

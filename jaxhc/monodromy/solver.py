@@ -273,6 +273,9 @@ class MonodromySolver:
         rescued = 0
         if self.cfg.get("rescue_large", True):
             paths, rescued = _rescue_large(self.arch, paths, data.params, self.options)
+        from ..endgame.finalize import resolve_multiplicity
+
+        paths, promoted, demoted = resolve_multiplicity(paths, sysf.fn, data.params, self.options)
         res = Result.from_paths(paths, {})
         pats: dict[str, int] = {}
         for w in res.solutions:
@@ -286,7 +289,8 @@ class MonodromySolver:
             "heuristic_stop": g.heuristic_stop,
             "paths": int(paths.npaths), "failed_first_pass": int(failed_first), "retried_paths": int(retried),
             "duplicate_endpoints_first_pass": int(dup_first), "duplicate_endpoints_left": int(dup_left),
-            "rescued_large_endpoints": int(rescued),
+            "rescued_large_endpoints": int(rescued), "promoted_isolated": int(promoted),
+            "multiple_root_paths": int(demoted),
             "monodromy_loops": int(g.meta["monodromy_loops"]),
             "generic_N_C": int(g.meta["N_C"]), "generic_N_Cstar": int(g.meta["N_Cstar"]),
             "setup_time_s": round(setup_time, 3), "setup_from_cache": bool(self._from_cache),

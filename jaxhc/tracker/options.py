@@ -22,7 +22,10 @@ class TrackerOptions(NamedTuple):
         max_correction: a first Newton correction larger than this rejects the step,
             which keeps the corrector inside its basin and prevents path jumping.
         contraction: the second Newton correction must be below this times the first...
-        accuracy_floor: ...or below this (relative): the corrector has converged.
+        accuracy_floor: ...or below this (relative): the corrector has converged.  Near
+            badly scaled solutions the corrections stall at the rounding noise of the
+            linear solve (~1e-9 relative, measured), where "contract" cannot hold; a first
+            correction above ``max_correction`` still rejects, so this does not admit jumps.
         endgame_start: t below which the endgame watches valuations and norms, and the
             tracker steps in log t.
         log_endgame: diverging paths (a valuation below ``-infinity_valuation``) step in
@@ -40,6 +43,8 @@ class TrackerOptions(NamedTuple):
         endgame_min_t: tracking stops at this t if t = 0 was not reached; the
             endpoint is then classified (singular or at infinity) or failed.
         singular_cond: condition number above which a finite endpoint is singular.
+        isolated_max_cond: ...unless it is the end of exactly one path (a simple root,
+            see :func:`jaxhc.endgame.finalize.resolve_multiplicity`) and below this.
         endgame_singular_cond: a path that stopped short of t = 0 (and is not
             diverging) is singular when the condition number at its last point exceeds this.
     """
@@ -51,7 +56,7 @@ class TrackerOptions(NamedTuple):
     predictor_tol: float = 1e-5
     max_correction: float = 1e-2
     contraction: float = 0.25
-    accuracy_floor: float = 1e-11
+    accuracy_floor: float = 1e-8
     endgame_start: float = 0.1
     log_endgame: bool = True
     max_log_step: float = 2.0
@@ -63,6 +68,7 @@ class TrackerOptions(NamedTuple):
     infinity_checks: int = 3
     endgame_min_t: float = 1e-14
     singular_cond: float = 1e10
+    isolated_max_cond: float = 1e14
     endgame_singular_cond: float = 1e4
 
 
