@@ -13,7 +13,7 @@ import sympy as sp
 from scipy.spatial import ConvexHull
 
 from jaxhc.bounds import add_origin, affine_bkk, mixed_cells, mixed_volume
-from jaxhc.bounds.integer import abs_dets, det_bareiss
+from jaxhc.bounds.integer import abs_dets, det_bareiss, rank_int
 
 TABLES = pathlib.Path("/work/shared/reference/paper_tables.csv")
 
@@ -56,6 +56,16 @@ def test_bareiss_matches_sympy():
     assert [abs(det_bareiss(M)) for M in Ms] == truth
 
 
+def test_rank_int_matches_sympy():
+    rng = np.random.default_rng(4)
+    for _ in range(100):
+        r, n, k = (int(v) for v in rng.integers(1, 20, 3))
+        M = rng.integers(-2, 3, (r, k)) @ rng.integers(-3, 4, (k, n))  # rank <= k
+        assert rank_int(M) == sp.Matrix(M).rank()
+    assert rank_int(np.zeros((3, 4), dtype=int)) == 0
+    assert rank_int(np.array([[2**40, 1], [2**40 + 1, 1]])) == 2  # Python-int fallback
+
+
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_copies_of_one_polytope(n):
     rng = np.random.default_rng(n)
@@ -91,7 +101,7 @@ def test_degenerate_inputs():
         mixed_volume([np.array([[0, 0, 0]]), np.array([[0, 1, 0]])])
 
 
-@pytest.mark.parametrize("n,expected", [(5, 70), (6, 156)])
+@pytest.mark.parametrize("n,expected", [(5, 70), (6, 156), (7, 924)])
 def test_cyclic(n, expected):
     assert mixed_volume(cyclic(n)) == expected
 
@@ -104,14 +114,41 @@ def test_katsura(n):
     assert mixed_volume(katsura(n)) == {2: 2, 3: 6, 4: 12, 5: 30}[n]
 
 
+def _gfan_mv(sups):
+    inp = "{" + ",".join("{" + ",".join("(" + ",".join(map(str, p)) + ")" for p in S) + "}" for S in sups) + "}"
+    out = subprocess.run(["gfan", "_mixedvolume", "--vectorinput"], input=inp, capture_output=True, text=True)
+    return int(out.stdout.split()[-1])
+
+
 @pytest.mark.skipif(shutil.which("gfan") is None, reason="gfan not installed")
 def test_against_gfan():
     rng = np.random.default_rng(5)
     for n in [3, 4]:
         sups = [rng.integers(0, 3, (5, n)) for _ in range(n)]
-        inp = "{" + ",".join("{" + ",".join("(" + ",".join(map(str, p)) + ")" for p in S) + "}" for S in sups) + "}"
-        out = subprocess.run(["gfan", "_mixedvolume", "--vectorinput"], input=inp, capture_output=True, text=True)
-        assert mixed_volume(sups) == int(out.stdout.split()[-1])
+        assert mixed_volume(sups) == _gfan_mv(sups)
+
+
+@pytest.mark.skipif(shutil.which("gfan") is None, reason="gfan not installed")
+def test_sparse_random_against_gfan():
+    # sparse 0/1 supports with few points: many partial cells are rank deficient,
+    # which exercises the exact Rado pruning (and MV = 0 cases)
+    rng = np.random.default_rng(8)
+    for trial in range(12):
+        n = 4 + trial % 4
+        sups = []
+        for _ in range(n):
+            t = int(rng.integers(2, 5))
+            S = (rng.random((t, n)) < 0.3).astype(int)
+            sups.append(np.vstack([S, np.zeros((1, n), dtype=int)]) if trial % 2 else S)
+        assert mixed_volume(sups) == _gfan_mv(sups), trial
+
+
+def test_parallel_search_matches_serial():
+    sups = cyclic(6)
+    lift, cells = mixed_cells(sups, seed=2)
+    lift2, cells2 = mixed_cells(sups, lifting=lift, workers=2)
+    assert [c.pairs for c in cells2] == [c.pairs for c in cells]
+    assert sum(c.volume for c in cells2) == 156
 
 
 def test_cells_are_consistent():
