@@ -5,8 +5,9 @@ the tangent ``v = dx/dt`` at ``x`` (reused as the first RK4 stage of the next
 step), a status code whose first terminal value sticks, step counters and the
 endgame's valuation history.
 
-A step: RK4 predictor from ``t`` to ``t - dt``; two Newton corrections at the
-new ``t``.  It is accepted when the first correction is small (the predictor
+A step: RK4 predictor from ``t`` to ``t - dt`` (or, for a path the endgame
+has found diverging, from ``log t`` to ``log t - dt``); two Newton corrections at
+the new ``t``.  It is accepted when the first correction is small (the predictor
 stayed inside the corrector's basin: no path jumping) and the second contracts.
 The step size then adapts to keep the first correction near ``predictor_tol``.
 The second Newton Jacobian also gives the new tangent, so an accepted step
@@ -69,12 +70,13 @@ def _rel(dx, x):
 def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     """One step for one path (unbatched fields).
 
-    Above ``endgame_start`` the step variable is ``t`` itself.  Below it, it is
-    ``σ = log t`` (``dt`` then holds ``Δσ``): near ``t = 0`` a path is a Puiseux
-    series ``x ≈ Σ c_k t^{k/c}``, or ``c t^ν`` when it diverges, which is smooth
-    and slowly varying in ``log t``.  Steps in ``log t`` shrink ``t`` by a constant
-    factor, so a diverging or singular path reaches its verdict in a few dozen
-    steps instead of crawling at step sizes proportional to ``t``.
+    The step variable is ``t`` itself, except for paths in log mode (``s.logm``:
+    inside ``endgame_start`` with a valuation below ``-infinity_valuation``), where
+    it is ``σ = log t`` (``dt`` then holds ``Δσ``): a diverging path ``x ≈ c t^ν`` is
+    smooth in ``log t``, and steps in ``log t`` shrink ``t`` by a constant factor
+    instead of crawling at step sizes proportional to ``t``.  A path leaves log mode
+    when no valuation is clearly negative any more, so finite endpoints are still
+    reached at ``t = 0``.
     """
     active = s.status == Status.TRACKING
     logm = s.logm
