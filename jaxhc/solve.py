@@ -58,6 +58,6 @@ def solve(
                                     steps_per_call=steps_per_call)
     # Multiplicity from the number of paths at a point (see resolve_multiplicity).
     paths, promoted, demoted = resolve_multiplicity(paths, system.fn, system.params, opts)
-    info = {"start_system": start_system, "promoted_isolated": promoted, "multiple_root_paths": demoted, "gamma_re": g.real, "gamma_im": g.imag, "seed": seed,
-            "rerun_paths": rerun, "time": paths.time, "path_steps": paths.path_steps, "efficiency": paths.efficiency}
+    info = {"start_system": start_system, "gamma_re": g.real, "gamma_im": g.imag, "seed": seed,
+            "rerun_paths": rerun, "promoted_isolated": promoted, "multiple_root_paths": demoted, "time": paths.time, "path_steps": paths.path_steps, "efficiency": paths.efficiency}
     return Result.from_paths(paths, info)

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 
 from ..status import Status
 
-__all__ = ["refine", "classify_endpoints", "scaled_cond", "resolve_multiplicity"]
+__all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity"]
 
 
 def scaled_cond(J, x):
@@ -70,6 +70,30 @@ def refine(fn, x, p, iters: int = 4):
     return jax.vmap(one)(x)
 
 
+def refine_padded(fn, x, p, iters: int = 4):
+    """:func:`refine` of ``x: Complex[ndarray, "k n"]`` (numpy in, numpy out), padded to a
+    power-of-two batch (at least 16) so few shapes are compiled; returns the same tuple for the k rows."""
+    import numpy as np
+
+    x = np.asarray(x)
+    k = len(x)
+    size = 1 << max(4, int(np.ceil(np.log2(max(k, 1)))))
+    pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
+    return tuple(np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+
+
+def newton_noise(cond):
+    """Relative size at which Newton's corrections stall: ``max(1e-9, 10·eps·cond)``.
+
+    The rounding noise of the linear solve is about eps·σ_max/σ_min of the unscaled
+    Jacobian relative to ‖x‖ (badly scaled but regular points of near-degenerate data sit
+    at 1e-9 and above); a non-finite ``cond`` gives the 1e-9 floor.
+    """
+    import numpy as np
+
+    return np.maximum(1e-9, 10 * np.finfo(float).eps * np.where(np.isfinite(cond), cond, 0.0))
+
+
 def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     """Final classification of endpoints (numpy in, numpy out).
 
@@ -86,20 +110,12 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     if len(x) == 0:
         z = np.zeros(0)
         return x, status, z, z
-    # Refine in padded power-of-two chunks to bound the number of compiled shapes.
-    k = len(x)
-    size = 1 << max(4, int(np.ceil(np.log2(k))))
-    pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
-    xr, last, res, cond, cond0, scond = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+    xr, last, res, cond, cond0, scond = refine_padded(fn, x, p, iters)
     scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
     # Newton must converge *near the tracked endpoint*: a refinement that travels
     # far has fallen into another solution's basin and proves nothing.
     moved = np.max(np.abs(xr - x), axis=1) if len(x) else np.zeros(0)
-    # Newton's last correction stalls at the rounding noise of the linear solve, about
-    # eps·σ_max/σ_min of the unscaled Jacobian relative to ‖x‖ (badly scaled but regular
-    # points of near-degenerate data sit at 1e-9 and above).
-    noise = np.maximum(1e-9, 10 * np.finfo(float).eps * np.where(np.isfinite(cond), cond, 0.0))
-    converged = (np.isfinite(last) & (last <= noise * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
+    converged = (np.isfinite(last) & (last <= newton_noise(cond) * scale) & (res <= 1e-8 * np.maximum(1.0, scale**3))
                  & (moved <= 1e-3 * scale))
     absx = np.max(np.abs(x), axis=1)
     huge = ~np.isfinite(absx) | (absx > opts.hard_infinity_norm)
@@ -123,7 +139,6 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     ok = new == Status.SUCCESS
     out = np.where(ok[:, None], xr, x)
     return out, new, res, np.where(ok, scond, cond0)
-
 
 
 def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4):
@@ -153,10 +168,7 @@ def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4)
     if len(rows) == 0:
         return paths, 0, 0
     x = paths.x[rows]
-    k = len(x)
-    size = 1 << max(4, int(np.ceil(np.log2(k))))
-    pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
-    xr, last, res, cond, _, scond = (np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+    xr, last, res, cond, _, scond = refine_padded(fn, x, p, iters)
     good = np.all(np.isfinite(xr), axis=1)
     xc = np.where(good[:, None], xr, x)
     lab = cluster_labels(xc, rtol)
@@ -164,10 +176,9 @@ def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4)
     worst = np.zeros(len(lab))
     np.maximum.at(worst, lab, np.where(np.isfinite(scond), scond, np.inf))
     scale = np.maximum(1.0, np.max(np.abs(xc), axis=1))
-    noise = np.maximum(1e-9, 10 * np.finfo(float).eps * np.where(np.isfinite(cond), cond, np.inf))
     status = paths.status.copy()
     demote = (size_of > 1) & (worst[lab] > opts.endgame_singular_cond) & (st[rows] == Status.SUCCESS)
-    promote = ((size_of == 1) & (st[rows] == Status.SINGULAR) & good & np.isfinite(last) & (last <= noise * scale)
+    promote = ((size_of == 1) & (st[rows] == Status.SINGULAR) & good & np.isfinite(last) & (last <= newton_noise(cond) * scale)
                & (res <= 1e-8 * scale**3) & (np.max(np.abs(xr - x), axis=1) <= 1e-6 * scale)
                & (scond <= opts.isolated_max_cond))
     if not (demote.any() or promote.any()):

@@ -204,23 +204,20 @@ class MonodromySolver:
             if path is not None and path.exists():
                 self._generic = GenericSet.load(self.arch, path)
                 self._setup_time, self._from_cache = time.perf_counter() - t0, True
-            elif self.cfg.get("generic", "monodromy") == "total_degree":
-                c = self.cfg
-                self._generic = compute_generic_total_degree(
-                    self.arch, self.options, int(c.get("seed", 0) or 0),
-                    batch_size=int(c.get("generic_batch_size", 1024)),
-                    steps_per_call=int(c.get("steps_per_call", 16)), progress=bool(c.get("verbose", False)))
-                self._setup_time, self._from_cache = time.perf_counter() - t0, False
-                if path is not None:
-                    self._generic.save(path)
             else:
                 c = self.cfg
-                self._generic = compute_generic_set(
-                    self.arch, self.options, int(c.get("seed", 0) or 0),
-                    loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
-                    start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
-                    steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
-                    verbose=bool(c.get("verbose", False)))
+                if c.get("generic", "monodromy") == "total_degree":
+                    self._generic = compute_generic_total_degree(
+                        self.arch, self.options, int(c.get("seed", 0) or 0),
+                        batch_size=int(c.get("generic_batch_size", 1024)),
+                        steps_per_call=int(c.get("steps_per_call", 16)), progress=bool(c.get("verbose", False)))
+                else:
+                    self._generic = compute_generic_set(
+                        self.arch, self.options, int(c.get("seed", 0) or 0),
+                        loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
+                        start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
+                        steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
+                        verbose=bool(c.get("verbose", False)))
                 self._setup_time, self._from_cache = time.perf_counter() - t0, False
                 if path is not None:
                     self._generic.save(path)
@@ -317,15 +314,14 @@ def _rescue_large(arch, paths: TrackResult, p, opts, iters: int = 8):
     endpoint is a huge but finite solution (e.g. |w| ~ 1e4 when two λ's nearly coincide): accept
     when Newton on the target converges in place and the row/column-scaled Jacobian is well
     conditioned.  (The unscaled condition number of such points exceeds ``singular_cond``.)"""
-    from ..endgame.finalize import refine
-    import jax.numpy as jnp
+    from ..endgame.finalize import refine_padded
 
     cand = np.flatnonzero((paths.status == Status.AT_INFINITY) | (paths.status >= Status.MAX_STEPS))
     cand = cand[np.all(np.isfinite(paths.x[cand]), axis=1)] if len(cand) else cand
     if len(cand) == 0:
         return paths, 0
     x = paths.x[cand]
-    xr, last, res, _, _, scond = (np.asarray(v) for v in refine(arch_system(arch).fn, jnp.asarray(x), jnp.asarray(p), iters))
+    xr, last, res, _, _, scond = refine_padded(arch_system(arch).fn, x, p, iters)
     scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
     ok = (np.isfinite(last) & (last <= 1e-10 * scale) & (res <= 1e-8 * scale**3)
           & (np.max(np.abs(xr - x), axis=1) <= 1e-4 * scale) & (scond <= opts.singular_cond))

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from ..endgame.finalize import refine
+from ..endgame.finalize import refine_padded
 from ..homotopy.base import random_gamma, straight_line
 from ..solutions.dedup import unique_points
 from ..solutions.result import Result
@@ -59,10 +59,8 @@ def refine_candidates(data: NetworkData, cand: np.ndarray, iters: int = 3, singu
     if k == 0:
         z = np.zeros(0)
         return np.zeros((0, N), complex), z, z, np.zeros(0, bool)
-    size = 1 << max(4, int(np.ceil(np.log2(k))))
-    pad = np.concatenate([cand, np.ones((size - k, N))]) if size > k else cand
     fn = gradient_function(data.arch)
-    xr, last, res, _, _, cond = (np.asarray(a)[:k] for a in refine(fn, pad, np.asarray(data.params, np.complex128), iters))
+    xr, last, res, _, _, cond = refine_padded(fn, cand, np.asarray(data.params, np.complex128), iters)
     scale = np.maximum(1.0, np.max(np.abs(xr), axis=1))
     moved = np.max(np.abs(xr - cand), axis=1)
     # The singularity test uses the scaled condition number (endgame.finalize.scaled_cond): huge but
