@@ -175,6 +175,8 @@ class MonodromySolver:
     ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``use_bounds`` (true: Theorem 5 bound as a
     completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``,
     ``sample_infinity_norm`` (1e8: the at-infinity norm test of the per-sample parameter homotopies),
+    ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
+    paths are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
     ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
     paths, :func:`compute_generic_total_degree`), ``name`` (reported as ``info["solver"]``).
     """
@@ -246,6 +248,10 @@ class MonodromySolver:
         failed_first = paths.nfailed
         dup_first = len(duplicate_paths(paths))
         retried = 0
+        # Paths that double precision could not finish (ill-conditioned endpoints of
+        # near-degenerate samples) are re-tracked on the SAME route (same γ: another γ
+        # permutes which start reaches which root) with extended-precision residuals.
+        paths, mixed = self._escalate(paths, g, data, gamma)
         # Distinct nonsingular start points must end at distinct finite points: failed paths,
         # paths at infinity and coinciding endpoints (path jumping) are re-tracked with a new γ
         # and the conservative preset.
@@ -299,6 +305,8 @@ class MonodromySolver:
             "paths": int(paths.npaths), "failed_first_pass": int(failed_first), "retried_paths": int(retried),
             "duplicate_endpoints_first_pass": int(dup_first), "duplicate_endpoints_left": int(dup_left),
             "rescued_large_endpoints": int(rescued), "promoted_isolated": int(promoted),
+            "mixed_precision_paths": mixed["paths"], "mixed_precision_success": mixed["success"],
+            "mixed_precision_time_s": mixed["time_s"],
             "multiple_root_paths": int(demoted),
             "monodromy_loops": int(g.meta["monodromy_loops"]),
             "generic_N_C": int(g.meta["N_C"]), "generic_N_Cstar": int(g.meta["N_Cstar"]),
@@ -307,6 +315,42 @@ class MonodromySolver:
             "generic_strata": {k: v["n"] for k, v in g.meta["strata"].items()},
         })
         return res
+
+    def _escalate(self, paths: TrackResult, g: GenericSet, data: NetworkData, gamma: complex):
+        """Mixed-precision re-tracking of the first pass's unfinished or coinciding paths.
+
+        From a complete generic set every path of a generic sample ends at its own
+        regular root, so any path that did not (SINGULAR, AT_INFINITY, failed, or an
+        endpoint shared with another path) is re-tracked with
+        :func:`jaxhc.tracker.mixed_precision.track_mixed` along the same route, at most
+        ``cfg["mixed_precision_max_paths"]`` (64) of them; SUCCESS there (extended-precision
+        Newton converged at t = 0) replaces the double-precision outcome.  Whatever is
+        still wrong afterwards goes to the usual retries.
+        """
+        from ..endgame.finalize import scaled_cond
+        from ..system.gradient import gradient_function_mp
+        from ..tracker.mixed_precision import track_mixed
+
+        info = {"paths": 0, "success": 0, "time_s": 0.0}
+        cap = int(self.cfg.get("mixed_precision_max_paths", 64))
+        rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
+        if len(rows) == 0 or len(rows) > cap:
+            return paths, info
+        t0 = time.perf_counter()
+        sysf = arch_system(self.arch)
+        out = track_mixed(sysf.fn, gradient_function_mp(self.arch), g.solutions[rows], g.params, data.params, gamma)
+        ok = np.array([o.status == Status.SUCCESS for o in out])
+        st, X, R, C = paths.status.copy(), paths.x.copy(), paths.residual.copy(), paths.cond.copy()
+        if ok.any():
+            import jax
+
+            xs = np.array([o.x for o in out])[ok]
+            jac = jax.jacfwd(sysf.fn, holomorphic=True)
+            C[rows[ok]] = [float(scaled_cond(jac(x, data.params), x)) for x in xs]
+            st[rows[ok]], X[rows[ok]] = Status.SUCCESS, xs
+            R[rows[ok]] = [o.residual for o in np.array(out, dtype=object)[ok]]
+        info.update(paths=int(len(rows)), success=int(ok.sum()), time_s=round(time.perf_counter() - t0, 3))
+        return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), info
 
 
 def _rescue_large(arch, paths: TrackResult, p, opts, iters: int = 8):

@@ -44,6 +44,31 @@ def _chain(Ws, lo, hi, eye_dim):
     return jnp.eye(eye_dim, dtype=jnp.complex128) if out is None else out
 
 
+def _gradient(arch: Architecture, w, p, eye, concat):
+    """Eq. (2) for any array type with ``reshape``, ``.T``, broadcasting and ``sum``."""
+    H1 = arch.H + 1
+    dims = arch.layer_dims
+    X, Y, Lams = _unpack_params(arch, p)
+    Ws = arch.split(w)
+
+    def chain(lo, hi, eye_dim):  # W_hi ⋯ W_lo (1-based, inclusive); identity if empty
+        out = None
+        for j in range(lo, hi + 1):
+            out = Ws[j - 1] if out is None else _mm(Ws[j - 1], out)
+        return eye(eye_dim) if out is None else out
+
+    Z = _mm(X, X.T)  # X X^T  (d_x, d_x)
+    T = _mm(Y, X.T)  # Y X^T  (d_y, d_x)
+    E = _mm(chain(1, H1, dims[0]), Z) - T  # (d_y, d_x)
+    grads = []
+    for i in range(1, H1 + 1):
+        U = chain(i + 1, H1, dims[i])  # (d_y, d_i)
+        V = chain(1, i - 1, dims[0])  # (d_{i-1}, d_x)
+        G = _mm(_mm(U.T, E), V.T) + Lams[i - 1] * Ws[i - 1]
+        grads.append(G.ravel())
+    return concat(grads)
+
+
 @functools.lru_cache(maxsize=None)
 def gradient_function(arch: Architecture):
     """``fn(w, p)`` for :class:`System`: the flat gradient ``Complex[Array, "N"]``.
@@ -51,23 +76,30 @@ def gradient_function(arch: Architecture):
     Cached per architecture so that every sample shares one function object
     (and therefore one compilation).
     """
-    H1 = arch.H + 1
-    dims = arch.layer_dims
 
     def fn(w, p):
-        X, Y, Lams = _unpack_params(arch, p)
-        Ws = arch.split(w)
-        Z = _mm(X, X.T)  # X X^T  (d_x, d_x)
-        T = _mm(Y, X.T)  # Y X^T  (d_y, d_x)
-        # Prefix products P_i = W_i ⋯ W_1 and suffix products S_i = W_{H+1} ⋯ W_i.
-        E = _mm(_chain(Ws, 1, H1, dims[0]), Z) - T  # (d_y, d_x)
-        grads = []
-        for i in range(1, H1 + 1):
-            U = _chain(Ws, i + 1, H1, dims[i])  # (d_y, d_i)
-            V = _chain(Ws, 1, i - 1, dims[0])  # (d_{i-1}, d_x)
-            G = _mm(_mm(U.T, E), V.T) + Lams[i - 1] * Ws[i - 1]
-            grads.append(G.ravel())
-        return jnp.concatenate(grads)
+        return _gradient(arch, w, p, lambda d: jnp.eye(d, dtype=jnp.complex128), jnp.concatenate)
+
+    return fn
+
+
+def gradient_function_mp(arch: Architecture):
+    """``fn(w, p)`` on numpy object arrays of ``mpmath.mpc`` (extended precision, host only).
+
+    The same formula as :func:`gradient_function`; used by the mixed-precision
+    tracker (:mod:`jaxhc.tracker.mixed_precision`) for residuals that double
+    precision cannot resolve.
+    """
+    import mpmath
+
+    def eye(d):
+        out = np.full((d, d), mpmath.mpc(0), dtype=object)
+        for a in range(d):
+            out[a, a] = mpmath.mpc(1)
+        return out
+
+    def fn(w, p):
+        return _gradient(arch, w, p, eye, np.concatenate)
 
     return fn
 

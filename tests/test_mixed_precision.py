@@ -1,0 +1,90 @@
+"""Mixed-precision tracking (extended-precision residuals) against exact roots."""
+
+import jax.numpy as jnp
+import mpmath
+import numpy as np
+
+from jaxhc.homotopy.base import parameter_homotopy
+from jaxhc.status import Status
+from jaxhc.system.gradient import gradient_function, gradient_function_mp
+from jaxhc.system.network import Architecture, sample_data
+from jaxhc.system.system import System
+from jaxhc.tracker.mixed_precision import track_mixed
+from jaxhc.tracker.options import preset
+from jaxhc.tracker.stream import track
+
+
+def quad(x, p):
+    """x^2 + p0 x + p1 (works on jax arrays and on object arrays of mpmath numbers)."""
+    return x * x + p[0] * x + p[1]
+
+
+def cancel(x, p):
+    """[x1 - p0, p1 x2 + x1^2 - p2]: with tiny p1 the second row is decided by cancellation."""
+    f = [x[0] - p[0], p[1] * x[1] + x[0] * x[0] - p[2]]
+    return np.array(f, dtype=object) if isinstance(x, np.ndarray) and x.dtype == object else jnp.stack(f)
+
+
+def test_recovers_a_root_that_double_precision_cannot_resolve():
+    # Root x1 = a = 3/4, x2 = b = 1/2 of [x1 - a, ε x2 + x1^2 - (a^2 + ε b)] with ε = 2^-43:
+    # every coefficient is exact in double, but evaluating x1^2 - (a^2 + ε b) in double
+    # loses ~eps·a^2/ε ≈ 1e-3 of x2 (condition ~1/ε ≈ 1e13, like the near-degenerate samples).
+    a, b, eps = 0.75, 0.5, 2.0**-43
+    p_target = np.array([a, eps, a * a + eps * b], complex)
+    p_start = np.array([0.3 + 0.2j, 1.0 + 0.5j, 0.7 - 0.1j], complex)
+    starts = np.array([[p_start[0], (p_start[2] - p_start[0] ** 2) / p_start[1]]])
+    gamma = np.exp(0.7j)
+    sysc = System(cancel, 2, (2, 2), p_start, name="cancel")
+    r = track(parameter_homotopy(sysc, p_start, p_target, gamma), starts, preset("default"), keep="all")
+    double_err = abs(r.x[0, 1] - b) if r.status[0] == Status.SUCCESS else np.inf
+    out = track_mixed(cancel, cancel, starts, p_start, p_target, gamma)
+    assert out[0].status == Status.SUCCESS
+    with mpmath.workdps(40):
+        assert abs(out[0].x_mp[0] - mpmath.mpf(a)) < 1e-25
+        assert abs(out[0].x_mp[1] - mpmath.mpf(b)) < 1e-20
+    # ...which double precision gets only to about eps·cond.
+    assert double_err > 1e-8
+
+
+def test_follows_the_same_route_as_the_double_tracker():
+    # A well-conditioned parameter homotopy: both trackers, same gamma, same endpoints.
+    arch = Architecture((1,), 1, 1, 1)
+    fn = gradient_function(arch)
+    from jaxhc.monodromy.core import arch_system, random_params
+
+    rng = np.random.default_rng(3)
+    p0 = random_params(arch, rng)
+    from jaxhc.solve import solve
+
+    start = solve(arch_system(arch).with_params(p0), seed=1).solutions
+    p1 = sample_data(arch, 5).params
+    gamma = np.exp(2.1j)
+    r = track(parameter_homotopy(arch_system(arch), p0, p1, gamma), start, preset("default"), keep="all")
+    assert np.all(r.status == Status.SUCCESS)
+    out = track_mixed(fn, gradient_function_mp(arch), start, p0, p1, gamma)
+    assert all(o.status == Status.SUCCESS for o in out)
+    xm = np.array([o.x for o in out])
+    np.testing.assert_allclose(xm, r.x, atol=1e-8)
+    assert max(o.residual for o in out) < 1e-25
+
+
+def test_mp_gradient_matches_jax():
+    arch = Architecture((2, 1), 2, 3, 2)
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(arch.N) + 1j * rng.standard_normal(arch.N)
+    p = sample_data(arch, 0).params
+    with mpmath.workdps(30):
+        wm = np.array([mpmath.mpc(complex(c)) for c in w], object)
+        pm = np.array([mpmath.mpc(complex(c)) for c in p], object)
+        g_mp = np.array([complex(c) for c in gradient_function_mp(arch)(wm, pm)])
+    np.testing.assert_allclose(g_mp, np.asarray(gradient_function(arch)(w, p)), rtol=1e-12, atol=1e-12)
+
+
+def test_huge_root_is_reported_at_infinity():
+    # x^2 - 1e4 x + 1: one root near 1e-4, one near 1e4 (beyond infinity_norm = 1e3).
+    p_target = np.array([-1e4, 1.0], complex)
+    p_start = np.array([0.0, -1.0], complex)
+    out = track_mixed(quad, quad, np.array([[1.0], [-1.0]], complex), p_start, p_target, np.exp(0.3j),
+                      infinity_norm=1e3)
+    st = sorted(o.status for o in out)
+    assert st == [Status.SUCCESS, Status.AT_INFINITY]
