@@ -37,6 +37,9 @@ def rows_of(dirs):
             s["_retried"] = sum(int(i.get("retried_paths", 0)) for i in infos)
             s["_failed_first"] = sum(int(i.get("failed_first_pass", 0)) for i in infos)
             s["_rescued"] = sum(int(i.get("rescued_large_endpoints", 0)) for i in infos)
+            s["_mixed"] = (sum(int(i.get("mixed_precision_success", 0)) for i in infos),
+                           sum(int(i.get("mixed_precision_paths", 0)) for i in infos),
+                           sum(int(i.get("mixed_precision_paths", 0)) > 0 for i in infos))
             s["_generic"] = (infos[0].get("generic_N_C"), infos[0].get("generic_N_Cstar")) if infos else (None, None)
             s["_dir"] = str(p.parent)
             out[p.parent.name] = s
@@ -50,7 +53,7 @@ def _rng(r):
 
 def table(rows) -> str:
     hdr = ("| tab | H | m | widths | dx | dy | samples | N_C (paper) | N_C* (paper) | generic N_C/N_C* | max N_R (paper) "
-           "| failed (1st pass) | retried / rescued | heur. stops | setup s | s/sample | total s | agrees |")
+           "| failed (1st pass) | retried / rescued | mixed prec. ok/paths (samples) | heur. stops | setup s | s/sample | total s | agrees |")
     lines = [hdr, "|" + "---|" * (hdr.count("|") - 1)]
     for s in rows:
         p = s.get("paper") or {}
@@ -63,7 +66,7 @@ def table(rows) -> str:
             f"| {p.get('table', '-')} | {s['H']} | {s['m']} | {'x'.join(map(str, s['widths']))} | {s['d_x']} | {s['d_y']} "
             f"| {n} | {_rng(s['N_C_range'])} ({p.get('N_C', '-')}) | {_rng(s['N_Cstar_range'])} ({p.get('N_Cstar', '-')}) "
             f"| {s['_generic'][0]}/{s['_generic'][1]} | {s['max_N_R']} ({p.get('max_N_R', '-')}) "
-            f"| {s['failed_paths']} ({s['_failed_first']}) | {s['_retried']} / {s['_rescued']} | {s.get('heuristic_stops', '-')} | {setup:.1f} | {per:.3f} "
+            f"| {s['failed_paths']} ({s['_failed_first']}) | {s['_retried']} / {s['_rescued']} | {s['_mixed'][0]}/{s['_mixed'][1]} ({s['_mixed'][2]}) | {s.get('heuristic_stops', '-')} | {setup:.1f} | {per:.3f} "
             f"| {s['time_total_s']:.1f} | {agree} |")
     return "\n".join(lines)
 

@@ -73,11 +73,16 @@ def arch_key(s: dict) -> tuple:
     return (int(s["H"]), tuple(int(w) for w in s["widths"]), int(s["d_x"]), int(s["d_y"]), int(s["m"]))
 
 
+def _mtime(d: Path) -> float:
+    return (Path(d) / "summary.json").stat().st_mtime
+
+
 def load_runs(dirs: list[Path], prefer: tuple[str, ...] = ()) -> dict[tuple, dict]:
     """{arch key: {"dir", "summary", "others"}}, keeping the directory with the most samples.
 
     Between runs with as many samples, the solver listed first in ``prefer`` wins
-    (a fixed policy, stated in the report; the other runs are listed as "others").
+    (a fixed policy, stated in the report; the other runs are listed as "others"), and
+    between runs of the same solver the newer one (a rerun with newer code).
     """
     rank = lambda s: prefer.index(s.get("solver")) if s.get("solver") in prefer else len(prefer)
     runs: dict[tuple, dict] = {}
@@ -91,8 +96,8 @@ def load_runs(dirs: list[Path], prefer: tuple[str, ...] = ()) -> dict[tuple, dic
         cur = runs.get(key)
         if cur is None:
             runs[key] = {"dir": d, "summary": s, "others": []}
-        elif (int(s.get("samples_done", 0)), -rank(s)) > (int(cur["summary"].get("samples_done", 0)),
-                                                           -rank(cur["summary"])):
+        elif (int(s.get("samples_done", 0)), -rank(s), _mtime(d)) > (
+                int(cur["summary"].get("samples_done", 0)), -rank(cur["summary"]), _mtime(cur["dir"])):
             runs[key] = {"dir": d, "summary": s, "others": cur["others"] + [str(cur["dir"])]}
         else:
             cur["others"].append(str(d))
@@ -643,8 +648,10 @@ def readme(args, dirs, runs, comp, others, analyses, s4rows, rsum, gds, pngs) ->
                             o.get("samples_done"), o.get("failed_paths")])
     if getattr(args, "prefer", ""):
         L += [f"Where several runs of one architecture have as many samples, the tables show the solver "
-              f"first in `--prefer {args.prefer}`.", ""]
-    L += ["## Runs not shown above that disagree with the paper", ""]
+              f"first in `--prefer {args.prefer}`, and between runs of one solver the newest.", ""]
+    L += ["## Runs not shown above that disagree with the paper", "",
+          "(Runs superseded by another run of the same architecture: more samples, a preferred solver, or "
+          "a newer rerun of the same solver with newer code.)", ""]
     L += ([md_table(["run", "solver", "N_C", "paper", "N_C*", "paper", "samples", "failed paths"], dis), ""]
           if dis else ["None.", ""])
     L += ["## Sources", ""] + [f"- `{runs[k]['dir']}`" + (f" (also: {', '.join(runs[k]['others'])})" if runs[k]["others"] else "")

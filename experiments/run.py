@@ -95,6 +95,8 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
                             "setup_time_s": max(float(i.get("setup_time_s", 0.0)) for i in gen)}
             s["paths_tracked"] += s["generic"]["paths"]
             s["rescued_large_endpoints"] = sum(int(i.get("rescued_large_endpoints", 0)) for i in gen)
+            s["mixed_precision"] = {k: sum(int(i.get(f"mixed_precision_{k}", 0)) for i in gen) for k in ("paths", "success")}
+            s["mixed_precision"]["samples"] = sum(int(i.get("mixed_precision_paths", 0)) > 0 for i in gen)
         pats = {}
         for i in infos:
             for pat, c in (i.get("patterns") or {}).items():

@@ -31,6 +31,7 @@ from ..system.network import Architecture, NetworkData
 from ..tracker.options import TrackerOptions, preset
 from ..tracker.stream import TrackResult, track
 from ..strata import sign_group
+from .orbits import OrbitMap
 from .core import (_Counter, arch_system, coinciding, monodromy_solve, orbits, random_params, torus_mask,
                    track_padded, transfer)
 
@@ -175,6 +176,8 @@ class MonodromySolver:
     ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``use_bounds`` (true: Theorem 5 bound as a
     completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``,
     ``sample_infinity_norm`` (1e8: the at-infinity norm test of the per-sample parameter homotopies),
+    ``orbits`` (true: per sample, track one path per sign-flip orbit of the generic set and map
+    the endpoints to the other points, see :mod:`.orbits`; false: every path),
     ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
     paths are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
     ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
@@ -226,6 +229,16 @@ class MonodromySolver:
             self._setup_pending = True
         return self._generic
 
+    @property
+    def orbit_map(self) -> OrbitMap:
+        """The generic solutions grouped by sign-flip orbit (built once per generic set)."""
+        if getattr(self, "_orbit_map_for", None) is not self._generic:
+            X = self.generic.solutions
+            self._orbit_map = (OrbitMap.build(self.arch, X) if self.cfg.get("orbits", True)
+                               else OrbitMap.trivial(self.arch, len(X)))
+            self._orbit_map_for = self._generic
+        return self._orbit_map
+
     # -- per sample ----------------------------------------------------------
     def __call__(self, data: NetworkData, seed: int = 0) -> Result:
         if data.arch != self.arch:
@@ -244,7 +257,9 @@ class MonodromySolver:
         inf_norm = max(self.options.infinity_norm, float(self.cfg.get("sample_infinity_norm", 1e8)))
         opts = self.options._replace(infinity_norm=inf_norm)
         h = parameter_homotopy(sysf, g.params, data.params, gamma)
-        paths = track_padded(h, g.solutions, opts, batch_size=bs, steps_per_call=spc)
+        om = self.orbit_map
+        # One path per sign-flip orbit; the flips commute with the homotopy (see .orbits).
+        paths = om.expand(track_padded(h, g.solutions[om.rep], opts, batch_size=bs, steps_per_call=spc))
         failed_first = paths.nfailed
         dup_first = len(duplicate_paths(paths))
         retried = 0
@@ -272,15 +287,17 @@ class MonodromySolver:
             # path): re-track ALL paths carefully with a new γ; from the 2nd retry on via a random
             # generic intermediate parameter point (another complex line).  Keep the best attempt.
             retried += len(g.solutions)
-            start, p_from, rows = g.solutions, g.params, np.arange(len(g.solutions))
+            start, p_from, ok_orbits = g.solutions[om.rep], g.params, np.arange(om.norbits)
             if attempt > 0:
                 p_mid = random_params(self.arch, rng)
                 st1, x1 = transfer(self.arch, start, g.params, p_mid, careful, rng=rng, batch_size=bs,
                                    steps_per_call=spc)
-                rows = np.flatnonzero(st1 == Status.SUCCESS)
-                start, p_from = x1[rows], p_mid
+                ok_orbits = np.flatnonzero(st1 == Status.SUCCESS)
+                start, p_from = x1[ok_orbits], p_mid
             h2 = parameter_homotopy(sysf, p_from, data.params, random_gamma(rng))
-            r2 = _merge(paths, rows, track_padded(h2, start, careful, batch_size=bs, steps_per_call=spc))
+            rr = track_padded(h2, start, careful, batch_size=bs, steps_per_call=spc)
+            rows = np.flatnonzero(np.isin(om.cls, ok_orbits))
+            r2 = _merge(paths, rows, _select(om.expand(_scatter(rr, ok_orbits, om.norbits)), rows))
             bad2 = problems(r2)
             if len(bad2) < len(bad):
                 paths, bad = r2, bad2
@@ -306,6 +323,7 @@ class MonodromySolver:
             "duplicate_endpoints_first_pass": int(dup_first), "duplicate_endpoints_left": int(dup_left),
             "rescued_large_endpoints": int(rescued), "promoted_isolated": int(promoted),
             "mixed_precision_paths": mixed["paths"], "mixed_precision_success": mixed["success"],
+            "orbits_tracked": int(self.orbit_map.norbits),
             "mixed_precision_time_s": mixed["time_s"],
             "multiple_root_paths": int(demoted),
             "monodromy_loops": int(g.meta["monodromy_loops"]),
@@ -338,18 +356,27 @@ class MonodromySolver:
             return paths, info
         t0 = time.perf_counter()
         sysf = arch_system(self.arch)
-        out = track_mixed(sysf.fn, gradient_function_mp(self.arch), g.solutions[rows], g.params, data.params, gamma)
-        ok = np.array([o.status == Status.SUCCESS for o in out])
+        om = self.orbit_map
+        orbits_ = np.unique(om.cls[rows])  # one mixed-precision path per orbit
+        out = track_mixed(sysf.fn, gradient_function_mp(self.arch), g.solutions[om.rep[orbits_]], g.params,
+                          data.params, gamma)
+        ok_o = np.array([o.status == Status.SUCCESS for o in out])
+        pos = np.searchsorted(orbits_, om.cls[rows])  # orbit of each flagged row, as an index into out
+        ok = ok_o[pos]
         st, X, R, C = paths.status.copy(), paths.x.copy(), paths.residual.copy(), paths.cond.copy()
         if ok.any():
             import jax
 
-            xs = np.array([o.x for o in out])[ok]
+            xo = np.zeros((om.norbits, self.arch.N), np.complex128)
+            xo[orbits_] = np.array([o.x for o in out])
+            xs = om.images(xo, rows[ok])
             jac = jax.jacfwd(sysf.fn, holomorphic=True)
-            C[rows[ok]] = [float(scaled_cond(jac(x, data.params), x)) for x in xs]
+            conds = {int(c): float(scaled_cond(jac(x, data.params), x)) for c, x in zip(orbits_[ok_o], xo[orbits_[ok_o]])}
+            C[rows[ok]] = [conds[int(c)] for c in om.cls[rows[ok]]]
             st[rows[ok]], X[rows[ok]] = Status.SUCCESS, xs
-            R[rows[ok]] = [o.residual for o in np.array(out, dtype=object)[ok]]
-        info.update(paths=int(len(rows)), success=int(ok.sum()), time_s=round(time.perf_counter() - t0, 3))
+            R[rows[ok]] = [out[i].residual for i in pos[ok]]
+        info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)),
+                    time_s=round(time.perf_counter() - t0, 3))
         return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), info
 
 
@@ -381,6 +408,22 @@ def _rescue_large(arch, paths: TrackResult, p, opts, iters: int = 8):
 def duplicate_paths(paths: TrackResult, rtol: float = 1e-6) -> np.ndarray:
     """Indices of SUCCESS paths whose endpoint coincides with another SUCCESS endpoint."""
     return paths.index[coinciding(paths.x, paths.status[paths.index] == Status.SUCCESS, rtol)]
+
+
+def _scatter(r: TrackResult, at: np.ndarray, size: int) -> TrackResult:
+    """A keep="all" result over ``size`` slots with ``r``'s paths at ``at`` (others: failed, never read)."""
+    st = np.full(size, Status.MAX_STEPS, r.status.dtype)
+    nacc, nrej, t_end = np.zeros(size, r.nacc.dtype), np.zeros(size, r.nrej.dtype), np.ones(size)
+    x = np.zeros((size, r.x.shape[1]), r.x.dtype)
+    res, cond = np.full(size, np.inf), np.full(size, np.inf)
+    st[at], nacc[at], nrej[at], t_end[at], x[at], res[at], cond[at] = r.status, r.nacc, r.nrej, r.t_end, r.x, r.residual, r.cond
+    return TrackResult(st, nacc, nrej, t_end, np.arange(size), x, res, cond, r.time, r.slot_steps)
+
+
+def _select(r: TrackResult, rows: np.ndarray) -> TrackResult:
+    """The paths ``rows`` of a keep="all" result."""
+    return TrackResult(r.status[rows], r.nacc[rows], r.nrej[rows], r.t_end[rows], np.arange(len(rows)), r.x[rows],
+                       r.residual[rows], r.cond[rows], r.time, r.slot_steps)
 
 
 def _merge(a: TrackResult, rows: np.ndarray, b: TrackResult) -> TrackResult:
