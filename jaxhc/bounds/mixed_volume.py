@@ -22,6 +22,11 @@ re-solved warm in one persistent HiGHS model; subtrees can be searched in
 forked worker processes.  Volumes are exact integers (Bareiss); the
 genericity of the lifting is checked at every cell, and an unlucky random
 lifting is redrawn.
+
+``method="tropical"`` (the default when numba is installed) finds the same
+kind of cells without LPs, by a tropical homotopy with a compiled inner loop
+(:mod:`.tropical`); its cells are re-verified here against the lifting and
+their volumes computed exactly.  ``method="lp"`` is the search above.
 """
 
 from __future__ import annotations
@@ -32,10 +37,16 @@ from typing import Sequence
 
 import numpy as np
 
+from fractions import Fraction
+
+from . import tropical as _tropical
 from ._lp import FeasibilityLP
 from .integer import abs_dets, rank_int
 
-__all__ = ["MixedCell", "mixed_cells", "mixed_volume", "affine_bkk", "add_origin"]
+__all__ = ["MixedCell", "mixed_cells", "mixed_volume", "affine_bkk", "add_origin", "DEFAULT_METHOD"]
+
+#: the method used when ``method=None``: the tropical homotopy needs numba
+DEFAULT_METHOD = "tropical" if _tropical.HAVE_NUMBA else "lp"
 
 _INF = 1e30
 
@@ -398,6 +409,87 @@ def _search(sups, lift, edges, workers=1, stats=None):
     return found
 
 
+def _tropical_lifting(U: np.ndarray, rng) -> np.ndarray:
+    """Random integer lifting ``(t,)`` for the tropical homotopy: concave like
+    :func:`_default_lifting` (fewer, larger cells) but with 30 random bits instead of 12.
+
+    The homotopy passes through many intermediate subdivisions, each of which must
+    be generic; with only 12 random bits exact ties between events occurred (cyclic-8),
+    with 30 bits they are improbable.  Values stay below 2^50, so the float tracking
+    still resolves them.
+    """
+    sq = (U**2).sum(1)
+    bits = 30
+    while bits > 12 and 2**bits * (int(sq.max()) + 1) > 2**50:
+        bits -= 1
+    return (-(2**bits) * sq + rng.integers(0, 2**bits, len(U))).astype(np.int64)
+
+
+def _exact_cell_gaps(sups, lift, pairs) -> list[Fraction]:
+    """Exact smallest gap ``min_{a not in pair} (<a, alpha> + w(a)) - (<p, alpha> + w(p))`` per
+    support, with ``alpha`` solved in rational arithmetic (used only for cells whose float
+    check is too close to call)."""
+    n = len(sups)
+    A = [[Fraction(int(v)) for v in (sups[i][p] - sups[i][q])] + [Fraction(int(lift[i][q] - lift[i][p]))]
+         for i, (p, q) in enumerate(pairs)]
+    for c in range(n):  # Gauss-Jordan over Q
+        r = next(r for r in range(c, n) if A[r][c] != 0)
+        A[c], A[r] = A[r], A[c]
+        piv = A[c][c]
+        A[c] = [v / piv for v in A[c]]
+        for r in range(n):
+            if r != c and A[r][c] != 0:
+                f = A[r][c]
+                A[r] = [a - f * b for a, b in zip(A[r], A[c])]
+    alpha = [A[i][n] for i in range(n)]
+    gaps = []
+    for i, (p, q) in enumerate(pairs):
+        vals = [sum(int(a) * x for a, x in zip(pt, alpha)) + int(w) for pt, w in zip(sups[i], lift[i])]
+        gaps.append(min(v - vals[p] for b, v in enumerate(vals) if b not in (p, q)))
+    return gaps
+
+
+def _verify_cells(sups, lift, cells: np.ndarray):
+    """Check that every tracked cell ``cells (K, n, 2)`` is a mixed cell of the lifted
+    supports with every other point strictly above it (vectorised float check, exact
+    rational check where the float margin is too small).
+
+    Returns ``(alpha (K, n) float, M (K, n, n) int)``.  Raises DegenerateLifting where a
+    third point ties, :class:`tropical.TrackingFailure` where a point lies below (the
+    tracking went wrong) or a cell repeats.
+    """
+    K, n = cells.shape[0], len(sups)
+    if len({c.tobytes() for c in cells}) != K:
+        raise _tropical.TrackingFailure("a mixed cell was found twice")
+    M = np.stack([sups[i][cells[:, i, 0]] - sups[i][cells[:, i, 1]] for i in range(n)], axis=1)
+    rhs = np.stack([lift[i][cells[:, i, 1]] - lift[i][cells[:, i, 0]] for i in range(n)], axis=1)
+    Mf = M.astype(np.float64)
+    if np.any(np.abs(np.linalg.det(Mf)) < 0.5):  # integer dets: |det| < 1/2 means 0
+        raise _tropical.TrackingFailure("a tracked cell has dependent edges")
+    alpha = np.linalg.solve(Mf, rhs.astype(np.float64)[..., None])[..., 0]
+    unsure = np.zeros(K, dtype=bool)
+    rows = np.arange(K)
+    for i in range(n):
+        V = alpha @ sups[i].T.astype(np.float64) + lift[i][None, :]  # (K, t_i)
+        ref = V[rows, cells[:, i, 0]]
+        gap = V - ref[:, None]
+        gap[rows, cells[:, i, 0]] = np.inf
+        gap[rows, cells[:, i, 1]] = np.inf
+        # float error of V is ~1e-16 * |V| * cond(M); 1e-9 leaves a wide margin
+        tol = 1e-9 * (1.0 + np.abs(V).max(1))
+        g = gap.min(1) if V.shape[1] > 2 else np.full(K, np.inf)
+        if np.any(g < -tol):
+            raise _tropical.TrackingFailure(f"support {i}: a point lies below a tracked cell")
+        unsure |= g <= tol
+    for k in np.flatnonzero(unsure):
+        gaps = _exact_cell_gaps(sups, lift, [tuple(map(int, pq)) for pq in cells[k]])
+        if min(gaps) < 0:
+            raise _tropical.TrackingFailure("a point lies below a tracked cell")
+        if min(gaps) == 0:
+            raise DegenerateLifting(f"lifting not generic at cell {cells[k].tolist()}")
+    return alpha, M
+
+
 def _dedupe(sups):
     """Remove repeated points; returns unique supports and index maps back to the input."""
     uniq, maps = [], []
@@ -408,28 +500,75 @@ def _dedupe(sups):
     return uniq, maps
 
 
+def _mixed_cells_tropical(sups, uniq, maps, lifting, rng, max_tries, stats):
+    """Tropical-homotopy path of :func:`mixed_cells`: ``(lift_u, [(pairs, (alpha, M))])``.
+
+    A failed homotopy (non-generic situation met on the way) is retried with new
+    random parts: the whole lifting when it is ours, only the auxiliary simplex
+    liftings when the caller gave one.  Returns None when every try failed.
+    """
+    n = len(sups)
+    for attempt in range(max_tries):
+        if lifting is None:
+            lift_u = [_tropical_lifting(U, rng) for U in uniq]
+        else:
+            full = [np.asarray(l, dtype=np.int64) for l in lifting]
+            lift_u = [full[i][maps[i]] for i in range(n)]
+        if any(U.shape[0] < 2 for U in uniq):  # a point support has no edges: MV = 0
+            return lift_u, []
+        try:
+            cells = np.sort(_tropical.tropical_cells(uniq, lift_u, rng, stats=stats), axis=2)  # p < q
+            cells = cells[np.lexsort(cells.reshape(len(cells), -1).T[::-1])] if len(cells) else cells
+            alpha, M = _verify_cells(uniq, lift_u, cells) if len(cells) else (None, None)
+        except (_tropical.TrackingFailure, DegenerateLifting):
+            if stats is not None:
+                stats["retries"] = stats.get("retries", 0) + 1
+            continue
+        return lift_u, [(tuple((int(p), int(q)) for p, q in c), (alpha[k], M[k]))
+                        for k, c in enumerate(cells)]
+    return None
+
+
 def mixed_cells(supports, lifting=None, seed: int = 0, max_tries: int = 5, workers: int = 1,
-                stats: dict | None = None):
+                stats: dict | None = None, method: str | None = None):
     """Mixed cells of the fine mixed subdivision induced by a lifting.
 
     Args:
       supports: n integer arrays ``(t_i, n)``.
       lifting: optional list of n integer arrays ``(t_i,)``; random if None.
       seed: seed of the random lifting.
-      workers: processes searching subtrees in parallel (fork; 1 = in this process).
-      stats: optional dict, filled with search counts (``nodes``, ``lps``, ``rank_pruned``).
+      workers: processes searching subtrees in parallel (fork; 1 = in this process;
+        ``method="lp"`` only).
+      stats: optional dict, filled with counts (``lp``: ``nodes``, ``lps``,
+        ``rank_pruned``; ``tropical``: ``events``, ``divergent`` paths, ``retries``).
+      method: ``"tropical"`` (tropical homotopy, numba; :mod:`.tropical`), ``"lp"``
+        (LP-based search) or None for :data:`DEFAULT_METHOD`.  If the tropical
+        homotopy fails on every try (a non-generic lifting), the LP search is used.
+        Both give the cells of the same kind; with ``lifting=None`` the random
+        liftings (hence the cells) differ between the methods, the volumes do not.
     Returns:
       ``(lifting, cells)``: the lifting used (list of int arrays ``(t_i,)``) and a
       list of :class:`MixedCell` whose ``pairs`` index rows of the input supports.
     Raises:
       DegenerateLifting if a given lifting is not generic.
     """
+    method = DEFAULT_METHOD if method is None else method
+    if method not in ("tropical", "lp"):
+        raise ValueError(f"unknown method {method!r} (use 'tropical' or 'lp')")
     sups = _check_supports(supports)
     n = len(sups)
     if n == 0:
         return [], []
     uniq, maps = _dedupe(sups)
     rng = np.random.default_rng(seed)
+    res = None
+    if method == "tropical":
+        res = _mixed_cells_tropical(sups, uniq, maps, lifting, rng, max_tries, stats)
+        if res is None and stats is not None:
+            stats["fallback_lp"] = True
+    if res is not None:
+        lift_u, cells_u = res
+        return _finish(sups, maps, lifting, lift_u, cells_u)
     for attempt in range(max_tries if lifting is None else 1):
         if lifting is None:
             lift_u = [_default_lifting(U, rng) for U in uniq]
@@ -450,6 +589,14 @@ def mixed_cells(supports, lifting=None, seed: int = 0, max_tries: int = 5, worke
                 continue
             cells_u = checked
         break
+    return _finish(sups, maps, lifting, lift_u, cells_u)
+
+
+def _finish(sups, maps, lifting, lift_u, cells_u):
+    """Exact volumes; cells and lifting mapped back to the input's rows."""
+    n = len(sups)
+    if lifting is not None:
+        full = [np.asarray(l, dtype=np.int64) for l in lifting]
     vols = abs_dets(np.array([r[1] for _, r in cells_u])) if cells_u else []
     cells = []
     for (c, (alpha, _)), v in zip(cells_u, vols):
@@ -463,14 +610,15 @@ def mixed_cells(supports, lifting=None, seed: int = 0, max_tries: int = 5, worke
     return full, cells
 
 
-def mixed_volume(supports, seed: int = 0, workers: int = 1) -> int:
+def mixed_volume(supports, seed: int = 0, workers: int = 1, method: str | None = None) -> int:
     """Exact mixed volume of n supports ``(t_i, n)`` in ``Z^n``, normalised so that
     n copies of a polytope P give ``n! vol(P)`` (the BKK root count in the torus).
-    ``workers > 1`` searches subtrees in that many forked processes."""
-    _, cells = mixed_cells(supports, seed=seed, workers=workers)
+    ``method``: see :func:`mixed_cells`; ``workers > 1`` searches subtrees of the LP
+    method in that many forked processes."""
+    _, cells = mixed_cells(supports, seed=seed, workers=workers, method=method)
     return int(sum(c.volume for c in cells))
 
 
-def affine_bkk(supports, seed: int = 0, workers: int = 1) -> int:
+def affine_bkk(supports, seed: int = 0, workers: int = 1, method: str | None = None) -> int:
     """Li–Wang affine BKK bound: mixed volume with the origin added to every support."""
-    return mixed_volume(add_origin(supports), seed=seed, workers=workers)
+    return mixed_volume(add_origin(supports), seed=seed, workers=workers, method=method)
