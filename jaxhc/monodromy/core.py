@@ -173,12 +173,14 @@ def _move(arch, x, p_from, p_to, gamma, opts, batch_size, steps_per_call, counte
 
 
 def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16) -> TrackResult:
-    """:func:`track` (keep="all") of the rows of ``x``, padded with copies to one of two fixed
-    sizes (64 or ``batch_size``) so the tracker compiles few batch shapes (every new power
-    of two would be a new compilation, seconds each on CPU).  Padding paths are dropped."""
+    """:func:`track` (keep="all") of the rows of ``x``, padded with copies to a power of two
+    between 64 and ``batch_size`` (or not at all above it) so the tracker compiles few batch
+    shapes (each a compilation of seconds on CPU).  Padding paths are dropped."""
     P = len(x)
     small = min(64, batch_size)
-    size = small if P <= small else max(P, batch_size)
+    # Power-of-two sizes up to batch_size: few compiled shapes, and a small set (e.g. one path
+    # per orbit, 73 of them) is not padded to a full batch of redundant copies.
+    size = small if P <= small else (min(batch_size, 1 << int(np.ceil(np.log2(P)))) if P < batch_size else P)
     xp = x[np.arange(size) % P] if size > P else x
     r = track(h, xp, opts, batch_size=batch_size, steps_per_call=steps_per_call, min_batch=small, keep="all")
     if size == P:
