@@ -179,7 +179,8 @@ class MonodromySolver:
     ``orbits`` (true: per sample, track one path per sign-flip orbit of the generic set and map
     the endpoints to the other points, see :mod:`.orbits`; false: every path),
     ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
-    paths are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
+    paths (one per orbit) are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
+    ``mixed_precision_max_time`` (120: seconds per sample for those paths),
     ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
     paths, :func:`compute_generic_total_degree`), ``name`` (reported as ``info["solver"]``).
     """
@@ -341,7 +342,7 @@ class MonodromySolver:
         regular root, so any path that did not (SINGULAR, AT_INFINITY, failed, or an
         endpoint shared with another path) is re-tracked with
         :func:`jaxhc.tracker.mixed_precision.track_mixed` along the same route, at most
-        ``cfg["mixed_precision_max_paths"]`` (64) of them; SUCCESS there (extended-precision
+        ``cfg["mixed_precision_max_paths"]`` (64) orbits of them; SUCCESS there (extended-precision
         Newton converged at t = 0) replaces the double-precision outcome.  Whatever is
         still wrong afterwards goes to the usual retries.
         """
@@ -352,14 +353,14 @@ class MonodromySolver:
         info = {"paths": 0, "success": 0, "time_s": 0.0}
         cap = int(self.cfg.get("mixed_precision_max_paths", 64))
         rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
-        if len(rows) == 0 or len(rows) > cap:
+        om = self.orbit_map
+        orbits_ = np.unique(om.cls[rows])  # one mixed-precision path per orbit
+        if len(rows) == 0 or len(orbits_) > cap:
             return paths, info
         t0 = time.perf_counter()
         sysf = arch_system(self.arch)
-        om = self.orbit_map
-        orbits_ = np.unique(om.cls[rows])  # one mixed-precision path per orbit
         out = track_mixed(sysf.fn, gradient_function_mp(self.arch), g.solutions[om.rep[orbits_]], g.params,
-                          data.params, gamma)
+                          data.params, gamma, max_time=float(self.cfg.get("mixed_precision_max_time", 120.0)))
         ok_o = np.array([o.status == Status.SUCCESS for o in out])
         pos = np.searchsorted(orbits_, om.cls[rows])  # orbit of each flagged row, as an index into out
         ok = ok_o[pos]

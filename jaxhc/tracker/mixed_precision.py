@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 
 import jax
 import numpy as np
@@ -85,7 +86,8 @@ def _rel(dx, x):
 def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: int = 40, max_steps: int = 3000,
                 initial_step: float = 0.02, max_step: float = 0.05, min_step: float = 1e-12,
                 predictor_tol: float = 1e-5, max_correction: float = 1e-3, step_tol: float = 1e-14,
-                final_tol: float = 1e-20, infinity_norm: float = 1e12) -> list[MixedPath]:
+                final_tol: float = 1e-20, infinity_norm: float = 1e12,
+                max_time: float | None = None) -> list[MixedPath]:
     """Track ``F(x; p(s(t))) = 0`` from t = 1 to t = 0 for each row of ``starts``.
 
     ``p(s) = (1 - s) p_target + s p_start`` with ``s = γt / (1 + (γ - 1)t)`` — the
@@ -98,6 +100,9 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
         dps: decimal digits of the residuals.
         step_tol: relative Newton accuracy required at every accepted step.
         final_tol: relative size of the last Newton correction at t = 0 for SUCCESS.
+        max_time: wall-clock budget in seconds for all paths together; paths not finished
+            within it end with MAX_STEPS (the slow extended-precision residuals must not turn
+            a few hopeless paths into minutes per sample).
     Returns:
         one :class:`MixedPath` per start point.  SUCCESS means the extended-precision
         Newton iteration at t = 0 converged below ``final_tol``: a regular root.
@@ -154,13 +159,14 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
             return xm, False, first, last
 
         out = []
+        t_start = time.perf_counter()
         for x0 in np.asarray(starts, np.complex128):
             xm = _to_mp(x0)
             t, dt, nacc, nrej = 1.0, initial_step, 0, 0
             status = Status.TRACKING
             v = tangent(x0, t)
             while status == Status.TRACKING:
-                if nacc + nrej >= max_steps:
+                if nacc + nrej >= max_steps or (max_time is not None and time.perf_counter() - t_start > max_time):
                     status = Status.MAX_STEPS
                     break
                 h = min(dt, t)
