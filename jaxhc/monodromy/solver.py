@@ -346,7 +346,7 @@ class MonodromySolver:
         Newton converged at t = 0) replaces the double-precision outcome.  Whatever is
         still wrong afterwards goes to the usual retries.
         """
-        from ..endgame.finalize import scaled_cond
+        from ..endgame.finalize import refine_padded
         from ..system.gradient import gradient_function_mp
         from ..tracker.mixed_precision import track_mixed
 
@@ -366,15 +366,13 @@ class MonodromySolver:
         ok = ok_o[pos]
         st, X, R, C = paths.status.copy(), paths.x.copy(), paths.residual.copy(), paths.cond.copy()
         if ok.any():
-            import jax
-
             xo = np.zeros((om.norbits, self.arch.N), np.complex128)
             xo[orbits_] = np.array([o.x for o in out])
-            xs = om.images(xo, rows[ok])
-            jac = jax.jacfwd(sysf.fn, holomorphic=True)
-            conds = {int(c): float(scaled_cond(jac(x, data.params), x)) for c, x in zip(orbits_[ok_o], xo[orbits_[ok_o]])}
-            C[rows[ok]] = [conds[int(c)] for c in om.cls[rows[ok]]]
-            st[rows[ok]], X[rows[ok]] = Status.SUCCESS, xs
+            # Reported condition: the scaled one, as everywhere (refine_padded's last output; no Newton steps).
+            sc = np.full(om.norbits, np.inf)
+            sc[orbits_[ok_o]] = refine_padded(sysf.fn, xo[orbits_[ok_o]], data.params, 0)[5]
+            C[rows[ok]] = sc[om.cls[rows[ok]]]
+            st[rows[ok]], X[rows[ok]] = Status.SUCCESS, om.images(xo, rows[ok])
             R[rows[ok]] = [out[i].residual for i in pos[ok]]
         info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)),
                     time_s=round(time.perf_counter() - t0, 3))
