@@ -122,7 +122,7 @@ def analyze(run_dir: Path, samples: int, tol: float) -> dict:
     for s in enumerate_strata(a):
         dead = tuple(frozenset(i + 1 for i in range(d) if i not in s.kept[k]) for k, d in enumerate(a.widths))
         reduced_of[("dead", dead)] = ("origin" if s.is_origin else "×".join(map(str, s.reduced.widths)), s.pattern)
-    per_sample, checks = [], []
+    per_sample = []
     for k in range(samples):
         if k not in rows:
             raise SystemExit(f"sample {k} missing in {run_dir}")

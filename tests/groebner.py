@@ -3,7 +3,6 @@ sympy Gröbner basis (dimension of the quotient ring = number of standard monomi
 
 from __future__ import annotations
 
-import itertools
 
 import sympy as sp
 

@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 from scipy.spatial import ConvexHull
 
-from jaxhc.bounds import add_origin, affine_bkk, mixed_cells, mixed_volume
+from jaxhc.bounds import affine_bkk, mixed_cells, mixed_volume
 from jaxhc.bounds.integer import abs_dets, det_bareiss, rank_int
 
 TABLES = pathlib.Path("/work/shared/reference/paper_tables.csv")

@@ -3,7 +3,6 @@
 import numpy as np
 
 import jaxhc
-from jaxhc import Status
 from jaxhc.tracker.rerun import _merge, duplicated_paths, tightened
 from jaxhc.tracker.stream import TrackResult
 

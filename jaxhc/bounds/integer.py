@@ -9,7 +9,6 @@ of matrices is eliminated at once with numpy; otherwise Python ints are used.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
-from typing import Sequence
 
 import numpy as np
 
@@ -135,7 +134,6 @@ def _check_cell(sups, lift, pairs, tol=1e-7):
 
     Returns ``(alpha, M)`` with the integer edge matrix ``M (n, n)``.
     """
-    n = len(sups)
     M = np.array([sups[i][p] - sups[i][q] for i, (p, q) in enumerate(pairs)], dtype=np.int64)
     rhs = np.array([lift[i][q] - lift[i][p] for i, (p, q) in enumerate(pairs)], dtype=np.float64)
     if abs(np.linalg.det(M.astype(float))) < 0.5:  # integer det, so |det| < 1/2 means 0
@@ -594,7 +592,6 @@ def mixed_cells(supports, lifting=None, seed: int = 0, max_tries: int = 5, worke
 
 def _finish(sups, maps, lifting, lift_u, cells_u):
     """Exact volumes; cells and lifting mapped back to the input's rows."""
-    n = len(sups)
     if lifting is not None:
         full = [np.asarray(l, dtype=np.int64) for l in lifting]
     vols = abs_dets(np.array([r[1] for _, r in cells_u])) if cells_u else []

@@ -10,7 +10,6 @@ the variable order of the paper's Example 2.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Sequence
 
 import numpy as np

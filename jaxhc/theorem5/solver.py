@@ -32,7 +32,7 @@ from ..status import Status
 from ..system.gradient import gradient_function
 from ..system.network import Architecture, NetworkData
 from ..tracker.options import TrackerOptions, preset
-from ..tracker.stream import TrackResult, track
+from ..tracker.stream import track
 from .wu import lift, wu_path_count, wu_start_points, wu_start_system, wu_system
 
 __all__ = ["Theorem5Solver", "refine_candidates", "row_pattern"]

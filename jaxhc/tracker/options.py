@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
 __all__ = ["TrackerOptions", "preset", "PRESETS"]
