@@ -93,6 +93,9 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
                             "failed_paths": int(gen[0].get("generic_failed_paths", 0)),
                             "N_C": gen[0].get("generic_N_C"), "N_Cstar": gen[0].get("generic_N_Cstar"),
                             "setup_time_s": max(float(i.get("setup_time_s", 0.0)) for i in gen)}
+            if gen[0].get("generic_reduced"):
+                # Per reduced network: how its torus set is known to be complete (None: heuristic stop).
+                s["generic"]["reduced"] = gen[0]["generic_reduced"]
             s["paths_tracked"] += s["generic"]["paths"]
             s["rescued_large_endpoints"] = sum(int(i.get("rescued_large_endpoints", 0)) for i in gen)
             s["mixed_precision"] = {k: sum(int(i.get(f"mixed_precision_{k}", 0)) for i in gen) for k in ("paths", "success")}

@@ -29,7 +29,7 @@ from ..status import Status
 from ..strata import enumerate_strata, pattern_of, torus_bound
 from ..system.network import Architecture, NetworkData
 from ..tracker.options import TrackerOptions, preset
-from ..tracker.stream import TrackResult, track
+from ..tracker.stream import TrackResult
 from ..strata import sign_group
 from .orbits import OrbitMap
 from .core import (_Counter, arch_system, coinciding, monodromy_solve, orbits, random_params, torus_mask,
@@ -68,8 +68,13 @@ class GenericSet:
 def compute_generic_set(arch: Architecture, options: TrackerOptions | None = None, seed: int = 0, *,
                         loops_without_new: int = 10, max_loops: int = 200, start_pairs: int = 4,
                         batch_size: int = 256, steps_per_call: int = 16, use_bounds: bool = True,
-                        verbose: bool = False) -> GenericSet:
-    """Generic solution set of the full network, stratum by stratum (see module docstring)."""
+                        trace_max_points: int = 0, verbose: bool = False) -> GenericSet:
+    """Generic solution set of the full network, stratum by stratum (see module docstring).
+
+    ``trace_max_points``: reduced networks whose monodromy stopped heuristically with at
+    most this many torus points get a trace test (:func:`.trace.trace_test`); when it
+    says *complete* that network counts as certified (0: no trace tests).
+    """
     t0 = time.perf_counter()
     opts = options or preset("default")
     rng = np.random.default_rng((seed, 7))
@@ -91,12 +96,26 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
         loops += mr.loops
         paths += mr.paths
         failed += mr.failed_paths
-        heuristic |= mr.heuristic_stop
-        info_arch["-".join(map(str, red.widths))] = mr.info()
+        info = mr.info()
+        certified_by = "empty" if mr.empty else "bound" if mr.certified else None
+        if certified_by is None and 0 < mr.nsolutions <= trace_max_points:
+            from .trace import trace_test
+
+            tr = trace_test(red, mr.solutions, base, seed=int(rng.integers(2**31)), options=opts,
+                            direction="lambda", batch_size=batch_size, steps_per_call=steps_per_call)
+            info["trace"] = tr.info()
+            paths += tr.paths
+            failed += tr.failed
+            if tr.complete:
+                certified_by = "trace"
+        info["certified_by"] = certified_by
+        info["heuristic_stop"] = certified_by is None
+        heuristic |= certified_by is None
+        info_arch["-".join(map(str, red.widths))] = info
         if verbose:
+            tr_txt = f", trace {info['trace']['trace']:.1e}" if "trace" in info else ""
             print(f"{arch.label()}: reduced widths {red.widths}: {mr.nsolutions} torus points "
-                  f"({'empty' if mr.empty else 'certified' if mr.certified else 'heuristic'}, {mr.loops} loops, "
-                  f"{mr.time:.1f}s)")
+                  f"({certified_by or 'heuristic'}, {mr.loops} loops, {mr.time:.1f}s{tr_txt})")
         for j, s in enumerate(group):
             if j == 0 or mr.nsolutions == 0:
                 x, lost = mr.solutions, 0
@@ -173,7 +192,7 @@ class MonodromySolver:
 
     ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (10),
     ``max_loops`` (200), ``start_pairs`` (4), ``batch_size`` (256), ``steps_per_call`` (16),
-    ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``use_bounds`` (true: Theorem 5 bound as a
+    ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``trace_max_points`` (0: none; reduced networks with at most this many torus points and a heuristic stop get a trace test, :mod:`.trace`), ``use_bounds`` (true: Theorem 5 bound as a
     completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``,
     ``sample_infinity_norm`` (1e8: the at-infinity norm test of the per-sample parameter homotopies),
     ``orbits`` (true: per sample, track one path per sign-flip orbit of the generic set and map
@@ -197,6 +216,8 @@ class MonodromySolver:
         if not d:
             return None
         keys = {k: self.cfg.get(k) for k in ("seed", "loops_without_new", "max_loops", "start_pairs", "use_bounds")}
+        if int(self.cfg.get("trace_max_points", 0) or 0):  # (absent from older caches' keys)
+            keys["trace_max_points"] = int(self.cfg["trace_max_points"])
         keys["generic"] = self.cfg.get("generic", "monodromy")
         keys["opts"] = list(self.options)
         h = hashlib.sha1(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()[:10]
@@ -223,7 +244,7 @@ class MonodromySolver:
                         loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
                         start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
                         steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
-                        verbose=bool(c.get("verbose", False)))
+                        trace_max_points=int(c.get("trace_max_points", 0) or 0), verbose=bool(c.get("verbose", False)))
                 self._setup_time, self._from_cache = time.perf_counter() - t0, False
                 if path is not None:
                     self._generic.save(path)
@@ -332,6 +353,7 @@ class MonodromySolver:
             "setup_time_s": round(setup_time, 3), "setup_from_cache": bool(self._from_cache),
             "track_time_s": round(paths.time, 4),
             "generic_strata": {k: v["n"] for k, v in g.meta["strata"].items()},
+            "generic_reduced": _reduced_summary(g.meta),
         })
         return res
 
@@ -377,6 +399,17 @@ class MonodromySolver:
         info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)),
                     time_s=round(time.perf_counter() - t0, 3))
         return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), info
+
+
+def _reduced_summary(meta: dict) -> dict:
+    """Per reduced network of a generic set: torus count and what certifies it (bound, trace, empty, or None)."""
+    out = {}
+    for k, v in (meta.get("reduced") or {}).items():
+        by = v.get("certified_by", "empty" if v.get("empty") else "bound" if v.get("certified") else None)
+        out[k] = {"n": v.get("n"), "certified_by": by}
+        if "trace" in v:
+            out[k]["trace"] = v["trace"]["trace"]
+    return out
 
 
 def _rescue_large(arch, paths: TrackResult, p, opts, iters: int = 8):
