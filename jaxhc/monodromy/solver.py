@@ -204,7 +204,7 @@ class MonodromySolver:
     the endpoints to the other points, see :mod:`.orbits`; false: every path),
     ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
     paths (one per orbit) are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
-    ``mixed_precision_max_time`` (120: seconds per sample for those paths),
+    ``mixed_precision_max_time`` (600: seconds per sample for those paths),
     ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
     paths, :func:`compute_generic_total_degree`), ``name`` (reported as ``info["solver"]``).
     """
@@ -290,10 +290,11 @@ class MonodromySolver:
         failed_first = paths.nfailed
         dup_first = len(duplicate_paths(paths))
         retried = 0
+        route = None  # (start per orbit, parameters, γ) of a retry whose result was kept
         # Paths that double precision could not finish (ill-conditioned endpoints of
         # near-degenerate samples) are re-tracked on the SAME route (same γ: another γ
         # permutes which start reaches which root) with extended-precision residuals.
-        paths, mixed = self._escalate(paths, g, data, gamma)
+        paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma)
         # Distinct nonsingular start points must end at distinct finite points: failed paths,
         # paths at infinity and coinciding endpoints (path jumping) are re-tracked with a new γ
         # and the conservative preset.
@@ -321,13 +322,24 @@ class MonodromySolver:
                                    steps_per_call=spc)
                 ok_orbits = np.flatnonzero(st1 == Status.SUCCESS)
                 start, p_from = x1[ok_orbits], p_mid
-            h2 = parameter_homotopy(sysf, p_from, data.params, random_gamma(rng))
+            gamma2 = random_gamma(rng)
+            h2 = parameter_homotopy(sysf, p_from, data.params, gamma2)
             rr = track_padded(h2, start, careful, batch_size=bs, steps_per_call=spc)
             rows = np.flatnonzero(np.isin(om.cls, ok_orbits))
             r2 = _merge(paths, rows, _select(om.expand(_scatter(rr, ok_orbits, om.norbits)), rows))
             bad2 = problems(r2)
             if len(bad2) < len(bad):
                 paths, bad = r2, bad2
+                starts = np.full((om.norbits, self.arch.N), np.nan + 0j)
+                starts[ok_orbits] = start
+                route = (starts, p_from, gamma2)
+        if route is not None:  # (_escalate returns at once when every path is fine)
+            # The kept retry's unfinished paths get the same extended-precision re-tracking on
+            # its own route (seen: 1184 first-pass failures, too many to escalate, left 56 after
+            # the retries).
+            paths, mixed2 = self._escalate(paths, route[0], route[1], data, route[2])
+            for k in ("paths", "success", "time_s"):
+                mixed[k] = round(mixed[k] + mixed2[k], 3) if k == "time_s" else mixed[k] + mixed2[k]
         dup_left = len(duplicate_paths(paths))
         rescued = 0
         if self.cfg.get("rescue_large", True):
@@ -362,8 +374,13 @@ class MonodromySolver:
         })
         return res
 
-    def _escalate(self, paths: TrackResult, g: GenericSet, data: NetworkData, gamma: complex):
-        """Mixed-precision re-tracking of the first pass's unfinished or coinciding paths.
+    def _escalate(self, paths: TrackResult, starts: np.ndarray, p_from: np.ndarray, data: NetworkData,
+                  gamma: complex):
+        """Mixed-precision re-tracking of unfinished or coinciding paths on their own route.
+
+        ``starts``: ``Complex[ndarray, "norbits N"]``, the route's start point per orbit (NaN rows:
+        orbits that did not take this route, skipped); ``p_from``, ``gamma``: the route's start
+        parameters and γ (the first pass: the generic set; a kept retry: its intermediate point).
 
         From a complete generic set every path of a generic sample ends at its own
         regular root, so any path that did not (SINGULAR, AT_INFINITY, failed, or an
@@ -371,7 +388,7 @@ class MonodromySolver:
         :func:`jaxhc.tracker.mixed_precision.track_mixed` along the same route, at most
         ``cfg["mixed_precision_max_paths"]`` (64) orbits of them; SUCCESS there (extended-precision
         Newton converged at t = 0) replaces the double-precision outcome.  Whatever is
-        still wrong afterwards goes to the usual retries.
+        still wrong afterwards goes to the usual retries (first pass) or stays failed (after them).
         """
         from ..endgame.finalize import refine_padded
         from ..system.gradient import gradient_function_mp
@@ -381,13 +398,13 @@ class MonodromySolver:
         cap = int(self.cfg.get("mixed_precision_max_paths", 64))
         rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
         om = self.orbit_map
+        rows = rows[np.all(np.isfinite(starts[om.cls[rows]]), axis=1)]
         orbits_ = np.unique(om.cls[rows])  # one mixed-precision path per orbit
         if len(rows) == 0 or len(orbits_) > cap:
             return paths, info
         t0 = time.perf_counter()
         sysf = arch_system(self.arch)
-        out = track_mixed(sysf.fn, gradient_function_mp(self.arch), g.solutions[om.rep[orbits_]], g.params,
-                          data.params, gamma, max_time=float(self.cfg.get("mixed_precision_max_time", 120.0)))
+        out = track_mixed(sysf.fn, gradient_function_mp(self.arch), starts[orbits_], p_from, data.params, gamma, max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)))
         ok_o = np.array([o.status == Status.SUCCESS for o in out])
         pos = np.searchsorted(orbits_, om.cls[rows])  # orbit of each flagged row, as an index into out
         ok = ok_o[pos]

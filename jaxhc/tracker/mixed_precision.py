@@ -83,7 +83,7 @@ def _rel(dx, x):
     return float(np.max(np.abs(dx)) / max(1.0, float(np.max(np.abs(x)))))
 
 
-def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: int = 40, max_steps: int = 3000,
+def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: int = 40, max_steps: int = 20000,
                 initial_step: float = 0.02, max_step: float = 0.05, min_step: float = 1e-12,
                 predictor_tol: float = 1e-5, max_correction: float = 1e-3, step_tol: float = 1e-14,
                 final_tol: float = 1e-20, infinity_norm: float = 1e12,
@@ -98,6 +98,8 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
         fn_mp: the same function on object arrays of ``mpmath.mpc``.
         starts: ``Complex[ndarray, "k n"]`` solutions at ``p_start``.
         dps: decimal digits of the residuals.
+        max_steps: steps per path (20000: a path to a root of norm 2e4, cond 5e13, needed more than
+            3000 accepted steps, Table 2 (3,2,3) m=2 sample 80; ``max_time`` bounds the cost).
         step_tol: relative Newton accuracy required at every accepted step.
         final_tol: relative size of the last Newton correction at t = 0 for SUCCESS.
         max_time: wall-clock budget in seconds for all paths together; paths not finished
