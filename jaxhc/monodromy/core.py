@@ -67,17 +67,28 @@ def _jac_fn(arch: Architecture):
     return jax.jit(lambda w, p: (fn(w, p), jax.jacfwd(fn, holomorphic=True)(w, p)))
 
 
+def torus_point(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random point of ``(C*)^n`` with every coordinate bounded away from 0 (modulus >= 0.2)."""
+    w = _cgauss(rng, n)
+    small = np.abs(w) < 0.2
+    w[small] = 0.2 * np.exp(1j * np.angle(w[small]) + 0j) + 0.2 * w[small]
+    return w
+
+
+def params_with_critical_point(arch: Architecture, w: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Parameters ``(xy, Λ)`` at which the torus point ``w`` is critical: the gradient is
+    ``U_iᵀ E V_iᵀ + Λ_i ∘ W_i``, linear in Λ with coefficient ``w`` entrywise."""
+    k = len(xy)
+    p = np.concatenate([xy, np.zeros(arch.N, np.complex128)])
+    G = np.asarray(gradient_function(arch)(jnp.asarray(w), jnp.asarray(p)))  # U^T E V^T (Λ = 0)
+    p[k:] = -G / w
+    return p
+
+
 def start_pair(arch: Architecture, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``(w0, p0)`` with ``w0 ∈ (C*)^N`` a critical point of parameters ``p0``."""
-    N = arch.N
-    w0 = _cgauss(rng, N)
-    small = np.abs(w0) < 0.2
-    w0[small] = 0.2 * np.exp(1j * np.angle(w0[small]) + 0j) + 0.2 * w0[small]  # bounded away from 0
-    k = (arch.dx + arch.dy) * arch.m
-    p = np.concatenate([_cgauss(rng, k), np.zeros(N, np.complex128)])
-    G = np.asarray(gradient_function(arch)(jnp.asarray(w0), jnp.asarray(p)))  # U^T E V^T (Λ = 0)
-    p[k:] = -G / w0
-    return w0, p
+    w0 = torus_point(rng, arch.N)
+    return w0, params_with_critical_point(arch, w0, _cgauss(rng, (arch.dx + arch.dy) * arch.m))
 
 
 def residual_and_cond(arch: Architecture, w, p) -> tuple[float, float]:

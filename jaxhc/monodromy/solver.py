@@ -338,8 +338,9 @@ class MonodromySolver:
             # its own route (seen: 1184 first-pass failures, too many to escalate, left 56 after
             # the retries).
             paths, mixed2 = self._escalate(paths, route[0], route[1], data, route[2])
-            for k in ("paths", "success", "time_s"):
-                mixed[k] = round(mixed[k] + mixed2[k], 3) if k == "time_s" else mixed[k] + mixed2[k]
+            mixed["paths"] += mixed2["paths"]
+            mixed["success"] += mixed2["success"]
+            mixed["time_s"] = round(mixed["time_s"] + mixed2["time_s"], 3)
         dup_left = len(duplicate_paths(paths))
         rescued = 0
         if self.cfg.get("rescue_large", True):

@@ -49,7 +49,7 @@ from ..system.gradient import gradient_function
 from ..system.network import Architecture
 from ..system.system import System
 from ..tracker.options import TrackerOptions, preset
-from .core import new_points, track_padded
+from .core import _cgauss, new_points, params_with_critical_point, torus_point, track_padded
 
 __all__ = ["TraceResult", "trace_test", "slice_witnesses"]
 
@@ -85,35 +85,27 @@ def _split(q, P, N, with_t):
 
 
 @functools.lru_cache(maxsize=None)
+def _augmented_system(arch: Architecture, pencil: bool) -> System:
+    fn, P, N = gradient_function(arch), arch.nparams, arch.N
+
+    def g(z, q):
+        t, p, v, a = _split(q, P, N, pencil)
+        x, lam = z[:N], z[N]
+        ax1 = jnp.sum(a * x, keepdims=True) - 1.0
+        return jnp.concatenate([fn(x, p + lam * v), ax1 * lam + t if pencil else ax1])
+
+    return System(g, N + 1, (arch.degree + 1,) * (N + 1), np.zeros(int(pencil) + 2 * P + N, np.complex128),
+                  name=f"{'pencil' if pencil else 'slice'}_{arch.label()}")
+
+
 def slice_system(arch: Architecture) -> System:
     """``[F(x; p + λv); a·x − 1]`` in ``z = (x, λ)`` with parameters ``q = (p, v, a)``."""
-    fn, P, N = gradient_function(arch), arch.nparams, arch.N
-
-    def g(z, q):
-        _, p, v, a = _split(q, P, N, False)
-        x, lam = z[:N], z[N]
-        return jnp.concatenate([fn(x, p + lam * v), jnp.sum(a * x, keepdims=True) - 1.0])
-
-    return System(g, N + 1, (arch.degree + 1,) * (N + 1), np.zeros(2 * P + N, np.complex128),
-                  name=f"slice_{arch.label()}")
+    return _augmented_system(arch, False)
 
 
-@functools.lru_cache(maxsize=None)
 def pencil_system(arch: Architecture) -> System:
     """``[F(x; p + λv); (a·x − 1)λ + t]`` in ``z = (x, λ)`` with parameters ``q = (t, p, v, a)``."""
-    fn, P, N = gradient_function(arch), arch.nparams, arch.N
-
-    def g(z, q):
-        t, p, v, a = _split(q, P, N, True)
-        x, lam = z[:N], z[N]
-        return jnp.concatenate([fn(x, p + lam * v), (jnp.sum(a * x, keepdims=True) - 1.0) * lam + t])
-
-    return System(g, N + 1, (arch.degree + 1,) * (N + 1), np.zeros(1 + 2 * P + N, np.complex128),
-                  name=f"pencil_{arch.label()}")
-
-
-def _cgauss(rng, *shape):
-    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
+    return _augmented_system(arch, True)
 
 
 def _slice_start(arch: Architecture, rng, vmask) -> tuple[np.ndarray, np.ndarray]:
@@ -123,15 +115,11 @@ def _slice_start(arch: Architecture, rng, vmask) -> tuple[np.ndarray, np.ndarray
     ``x`` entrywise, so the Λ part of ``p0 + λ0 v0`` is solved from the gradient.
     """
     N, P, k = arch.N, arch.nparams, (arch.dx + arch.dy) * arch.m
-    x0 = _cgauss(rng, N)
-    small = np.abs(x0) < 0.2
-    x0[small] = 0.2 * np.exp(1j * np.angle(x0[small])) + 0.2 * x0[small]
+    x0 = torus_point(rng, N)
     lam0 = complex(_cgauss(rng, 1)[0])
     v0, a0 = _cgauss(rng, P) * vmask, _cgauss(rng, N)
     a0 /= np.sum(a0 * x0)
-    pl = np.concatenate([_cgauss(rng, k), np.zeros(N, np.complex128)])  # = p0 + λ0 v0 once Λ is set
-    G = np.asarray(gradient_function(arch)(jnp.asarray(x0), jnp.asarray(pl)))
-    pl[k:] = -G / x0
+    pl = params_with_critical_point(arch, x0, _cgauss(rng, k))  # = p0 + λ0 v0
     p0 = pl - lam0 * v0
     return np.concatenate([x0, [lam0]]), np.concatenate([p0, v0, a0])
 
