@@ -100,6 +100,9 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
             s["rescued_large_endpoints"] = sum(int(i.get("rescued_large_endpoints", 0)) for i in gen)
             s["mixed_precision"] = {k: sum(int(i.get(f"mixed_precision_{k}", 0)) for i in gen) for k in ("paths", "success")}
             s["mixed_precision"]["samples"] = sum(int(i.get("mixed_precision_paths", 0)) > 0 for i in gen)
+            s["extended_precision"] = {k: sum(int(i.get(f"extended_precision_{k}", 0)) for i in gen)
+                                       for k in ("paths", "success")}
+            s["extended_precision"]["samples"] = sum(int(i.get("extended_precision_paths", 0)) > 0 for i in gen)
         pats = {}
         for i in infos:
             for pat, c in (i.get("patterns") or {}).items():

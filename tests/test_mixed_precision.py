@@ -88,3 +88,52 @@ def test_huge_root_is_reported_at_infinity():
                       infinity_norm=1e3)
     st = sorted(o.status for o in out)
     assert st == [Status.SUCCESS, Status.AT_INFINITY]
+
+
+def near_singular_linear(x, p):
+    """[x1 + x2 - p1, x1 + (1 + p0) x2 - p2]: with p0 = 1e-18, 1 + p0 rounds to 1 in double."""
+    f = [x[0] + x[1] - p[1], x[0] + (1 + p[0]) * x[1] - p[2]]
+    return np.array(f, dtype=object) if isinstance(x, np.ndarray) and x.dtype == object else jnp.stack(f)
+
+
+def test_extended_jacobian_reaches_a_root_beyond_double_precision():
+    # Root (-1, 1) of p = (1e-18, 0, 1e-18): cond ~4e18, so eps·cond > 1 and a double Jacobian
+    # (exactly singular after rounding) cannot correct towards it; in 50 digits it is a plain solve.
+    # Along the path p2 - p1 = p0, so the solution is (p1 - 1, 1) all the way (no steep part).
+    p_target = np.array([1e-18, 0.0, 1e-18], complex)
+    p_start = np.array([0.5 + 0.3j, 0.2 - 0.1j, 0.7 + 0.2j], complex)
+    starts = np.array([[p_start[1] - 1, 1.0]])
+    gamma = np.exp(0.4j)
+    fn = near_singular_linear
+    dbl = track_mixed(fn, fn, starts, p_start, p_target, gamma)[0]
+    assert dbl.status != Status.SUCCESS
+    for jac in ("extended", "auto"):
+        out = track_mixed(fn, fn, starts, p_start, p_target, gamma, jacobian=jac, dps=50)[0]
+        assert out.status == Status.SUCCESS, jac
+        with mpmath.workdps(50):
+            assert abs(out.x_mp[0] + 1) < 1e-25 and abs(out.x_mp[1] - 1) < 1e-25
+
+
+def test_hermite_predictor_matches_exact_root_and_rk4_route():
+    # The on-path Hermite predictor (default of the extended modes) on the cancellation system
+    # above, with the double and the automatic Jacobian: the exact root again.
+    a, b, eps = 0.75, 0.5, 2.0**-43
+    p_target = np.array([a, eps, a * a + eps * b], complex)
+    p_start = np.array([0.3 + 0.2j, 1.0 + 0.5j, 0.7 - 0.1j], complex)
+    starts = np.array([[p_start[0], (p_start[2] - p_start[0] ** 2) / p_start[1]]])
+    for jac in ("double", "auto"):
+        out = track_mixed(cancel, cancel, starts, p_start, p_target, np.exp(0.7j), jacobian=jac, predictor="hermite")[0]
+        assert out.status == Status.SUCCESS, jac
+        with mpmath.workdps(40):
+            assert abs(out.x_mp[0] - mpmath.mpf(a)) < 1e-25
+            assert abs(out.x_mp[1] - mpmath.mpf(b)) < 1e-20
+
+
+def test_bad_modes_are_refused():
+    import pytest
+
+    s = np.array([[1.0]], complex)
+    with pytest.raises(ValueError, match="jacobian"):
+        track_mixed(quad, quad, s, np.array([0, -1], complex), np.array([0, -2], complex), 1.0, jacobian="quad")
+    with pytest.raises(ValueError, match="predictor"):
+        track_mixed(quad, quad, s, np.array([0, -1], complex), np.array([0, -2], complex), 1.0, predictor="euler")

@@ -205,6 +205,9 @@ class MonodromySolver:
     ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
     paths (one per orbit) are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
     ``mixed_precision_max_time`` (600: seconds per sample for those paths),
+    ``extended_precision_max_paths`` (64 orbits) and ``extended_precision_max_time`` (1200 s): the
+    same route once more with Jacobians in extended precision too, for the orbits that mixed
+    precision could not finish (roots with eps·cond > 1),
     ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
     paths, :func:`compute_generic_total_degree`), ``name`` (reported as ``info["solver"]``).
     """
@@ -338,9 +341,8 @@ class MonodromySolver:
             # its own route (seen: 1184 first-pass failures, too many to escalate, left 56 after
             # the retries).
             paths, mixed2 = self._escalate(paths, route[0], route[1], data, route[2])
-            mixed["paths"] += mixed2["paths"]
-            mixed["success"] += mixed2["success"]
-            mixed["time_s"] = round(mixed["time_s"] + mixed2["time_s"], 3)
+            for k in ("paths", "success", "time_s", "extended_paths", "extended_success", "extended_time_s"):
+                mixed[k] = round(mixed[k] + mixed2[k], 3)
         dup_left = len(duplicate_paths(paths))
         rescued = 0
         if self.cfg.get("rescue_large", True):
@@ -365,6 +367,9 @@ class MonodromySolver:
             "mixed_precision_paths": mixed["paths"], "mixed_precision_success": mixed["success"],
             "orbits_tracked": int(self.orbit_map.norbits),
             "mixed_precision_time_s": mixed["time_s"],
+            "extended_precision_paths": mixed["extended_paths"],
+            "extended_precision_success": mixed["extended_success"],
+            "extended_precision_time_s": mixed["extended_time_s"],
             "multiple_root_paths": int(demoted),
             "monodromy_loops": int(g.meta["monodromy_loops"]),
             "generic_N_C": int(g.meta["N_C"]), "generic_N_Cstar": int(g.meta["N_Cstar"]),
@@ -395,7 +400,8 @@ class MonodromySolver:
         from ..system.gradient import gradient_function_mp
         from ..tracker.mixed_precision import track_mixed
 
-        info = {"paths": 0, "success": 0, "time_s": 0.0}
+        info = {"paths": 0, "success": 0, "time_s": 0.0, "extended_paths": 0, "extended_success": 0,
+                "extended_time_s": 0.0}
         cap = int(self.cfg.get("mixed_precision_max_paths", 64))
         rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
         om = self.orbit_map
@@ -405,7 +411,24 @@ class MonodromySolver:
             return paths, info
         t0 = time.perf_counter()
         sysf = arch_system(self.arch)
-        out = track_mixed(sysf.fn, gradient_function_mp(self.arch), starts[orbits_], p_from, data.params, gamma, max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)))
+        fn_mp = gradient_function_mp(self.arch)
+        out = track_mixed(sysf.fn, fn_mp, starts[orbits_], p_from, data.params, gamma,
+                          max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)))
+        # Second stage: roots with eps·cond > 1 (cond 4.8e16 at norm 7.4e5, measured on Table 2
+        # (3,2,2) m=2 sample 37) are out of reach of a double Jacobian; the same route again with
+        # Jacobians and tangents in extended precision and the on-path Hermite predictor.
+        left = [k for k, o in enumerate(out) if o.status != Status.SUCCESS]
+        ext_cap = int(self.cfg.get("extended_precision_max_paths", 64))
+        ext_time = float(self.cfg.get("extended_precision_max_time", 1200.0))
+        if left and len(left) <= ext_cap and ext_time > 0:
+            t1 = time.perf_counter()
+            out2 = track_mixed(sysf.fn, fn_mp, starts[orbits_[left]], p_from, data.params, gamma,
+                               jacobian="auto", dps=50, max_time=ext_time)
+            for k, o in zip(left, out2):
+                if o.status == Status.SUCCESS:
+                    out[k] = o
+            info.update(extended_paths=len(left), extended_success=sum(o.status == Status.SUCCESS for o in out2),
+                        extended_time_s=round(time.perf_counter() - t1, 3))
         ok_o = np.array([o.status == Status.SUCCESS for o in out])
         pos = np.searchsorted(orbits_, om.cls[rows])  # orbit of each flagged row, as an index into out
         ok = ok_o[pos]
