@@ -298,6 +298,9 @@ class MonodromySolver:
         # near-degenerate samples) are re-tracked on the SAME route (same γ: another γ
         # permutes which start reaches which root) with extended-precision residuals.
         paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma)
+        # Rows whose endpoint the escalation certified (extended-precision Newton converged).
+        certified = np.zeros(len(paths.x), bool)
+        certified[mixed.pop("certified_rows")] = True
         # Distinct nonsingular start points must end at distinct finite points: failed paths,
         # paths at infinity and coinciding endpoints (path jumping) are re-tracked with a new γ
         # and the conservative preset.
@@ -333,6 +336,7 @@ class MonodromySolver:
             bad2 = problems(r2)
             if len(bad2) < len(bad):
                 paths, bad = r2, bad2
+                certified[rows] = False  # re-tracked in double
                 starts = np.full((om.norbits, self.arch.N), np.nan + 0j)
                 starts[ok_orbits] = start
                 route = (starts, p_from, gamma2)
@@ -341,6 +345,7 @@ class MonodromySolver:
             # its own route (seen: 1184 first-pass failures, too many to escalate, left 56 after
             # the retries).
             paths, mixed2 = self._escalate(paths, route[0], route[1], data, route[2])
+            certified[mixed2.pop("certified_rows")] = True
             for k in ("paths", "success", "time_s", "extended_paths", "extended_success", "extended_time_s"):
                 mixed[k] = round(mixed[k] + mixed2[k], 3)
         dup_left = len(duplicate_paths(paths))
@@ -349,11 +354,13 @@ class MonodromySolver:
             paths, rescued = _rescue_large(self.arch, paths, data.params, self.options)
         from ..endgame.finalize import resolve_multiplicity
 
-        paths, promoted, demoted = resolve_multiplicity(paths, sysf.fn, data.params, self.options)
-        res = Result.from_paths(paths, {})
+        paths, promoted, demoted = resolve_multiplicity(paths, sysf.fn, data.params, self.options,
+                                                        certified=certified)
+        res = Result.from_paths(paths, {}, certified=certified)
         pats: dict[str, int] = {}
-        for w in res.solutions:
-            p = pattern_of(self.arch, w, res.torus_tol)
+        tols = np.broadcast_to(res._tol(res.torus_tol), (len(res.solutions),))  # relative, per solution
+        for w, tol in zip(res.solutions, tols):
+            p = pattern_of(self.arch, w, float(tol))
             pats[p] = pats.get(p, 0) + 1
         res.info.update({
             "solver": self.cfg.get("name", "monodromy"), "generic_method": g.meta.get("method", "monodromy"),
@@ -401,9 +408,10 @@ class MonodromySolver:
         from ..tracker.mixed_precision import track_mixed
 
         info = {"paths": 0, "success": 0, "time_s": 0.0, "extended_paths": 0, "extended_success": 0,
-                "extended_time_s": 0.0}
+                "extended_time_s": 0.0, "certified_rows": np.zeros(0, int)}
         cap = int(self.cfg.get("mixed_precision_max_paths", 64))
         rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
+        rows = np.union1d(rows, close_ill_conditioned(paths, self.options.endgame_singular_cond))
         om = self.orbit_map
         rows = rows[np.all(np.isfinite(starts[om.cls[rows]]), axis=1)]
         orbits_ = np.unique(om.cls[rows])  # one mixed-precision path per orbit
@@ -442,7 +450,7 @@ class MonodromySolver:
             C[rows[ok]] = sc[om.cls[rows[ok]]]
             st[rows[ok]], X[rows[ok]] = Status.SUCCESS, om.images(xo, rows[ok])
             R[rows[ok]] = [out[i].residual for i in pos[ok]]
-        info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)),
+        info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)), certified_rows=rows[ok],
                     time_s=round(time.perf_counter() - t0, 3))
         return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), info
 
@@ -481,6 +489,24 @@ def _rescue_large(arch, paths: TrackResult, p, opts, iters: int = 8):
     if n == 0:
         return paths, 0
     return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), n
+
+
+def close_ill_conditioned(paths: TrackResult, max_cond: float, rtol: float = 1e-4) -> np.ndarray:
+    """Rows of SUCCESS endpoints within ``rtol`` of another one where the condition number
+    exceeds ``max_cond``: in double precision a double root and two distinct close roots look
+    alike there (seen: Table 2 (3,2,3) m=2 sample 37, pairs 1.01e-4 apart, cond ~1e13, which
+    :func:`~jaxhc.endgame.finalize.resolve_multiplicity` would call 32 double roots), so they
+    go to the precision escalation, which tells them apart."""
+    from ..solutions.dedup import cluster_labels
+
+    ok = np.flatnonzero((paths.status[paths.index] == Status.SUCCESS) & np.all(np.isfinite(paths.x), axis=1))
+    if len(ok) < 2:
+        return np.zeros(0, np.int64)
+    lab = cluster_labels(paths.x[ok], rtol)
+    size = np.bincount(lab, minlength=len(lab))[lab]
+    worst = np.zeros(len(lab))
+    np.maximum.at(worst, lab, np.where(np.isfinite(paths.cond[ok]), paths.cond[ok], np.inf))
+    return ok[(size > 1) & (worst[lab] > max_cond)]
 
 
 def duplicate_paths(paths: TrackResult, rtol: float = 1e-6) -> np.ndarray:

@@ -25,6 +25,12 @@ class Result:
         torus_tol: a coordinate with ``|x_i| <= torus_tol · max(1, ‖x‖_∞)`` counts as zero.
         real_tol: a solution with ``max |Im x_i| <= real_tol · max(1, ‖x‖_∞)`` is real.
         info: how the solve was run (start system, γ, seed, timings).
+        certified: ``Bool[ndarray, "k"]`` or None: solutions whose extended-precision Newton
+            iteration converged below 1e-20 relative (the precision escalation).  Their
+            coordinates are known far better than a double endpoint's, so both tests above use
+            ``certified_tol`` (1e-14) for them: near-degenerate samples have torus roots of norm
+            1e6 with a coordinate of 2e-3 (Table 2 (3,2,3) m=2 sample 26), which the double
+            tolerance 1e-8 · ‖x‖ would call zero.
     """
 
     solutions: np.ndarray
@@ -35,19 +41,31 @@ class Result:
     torus_tol: float = 1e-8
     real_tol: float = 1e-8
     info: dict = dataclasses.field(default_factory=dict)
+    certified: np.ndarray | None = None
+    certified_tol: float = 1e-14
 
     def _scale(self, x):
         return np.maximum(1.0, np.max(np.abs(x), axis=1)) if len(x) else np.zeros(0)
 
+    def _tol(self, tol: float) -> np.ndarray | float:
+        """Relative tolerance per solution: ``tol``, or ``certified_tol`` where certified."""
+        if self.certified is None:
+            return tol
+        return np.where(np.asarray(self.certified, bool), self.certified_tol, tol)
+
+    def zero_tol(self) -> np.ndarray:
+        """Per solution, the absolute size below which a coordinate counts as zero."""
+        return self._tol(self.torus_tol) * self._scale(self.solutions)
+
     @property
     def is_real(self) -> np.ndarray:
         x = self.solutions
-        return np.max(np.abs(x.imag), axis=1) <= self.real_tol * self._scale(x) if len(x) else np.zeros(0, bool)
+        return np.max(np.abs(x.imag), axis=1) <= self._tol(self.real_tol) * self._scale(x) if len(x) else np.zeros(0, bool)
 
     @property
     def in_torus(self) -> np.ndarray:
         x = self.solutions
-        return np.min(np.abs(x), axis=1) > self.torus_tol * self._scale(x) if len(x) else np.zeros(0, bool)
+        return np.min(np.abs(x), axis=1) > self.zero_tol() if len(x) else np.zeros(0, bool)
 
     @property
     def nsolutions(self) -> int:
@@ -106,7 +124,8 @@ class Result:
                 f"at_infinity={s['at_infinity']}, failed={s['failed']}, paths={s['paths']})")
 
     @classmethod
-    def from_paths(cls, paths: TrackResult, info=None, rtol: float = 1e-6, **kw) -> "Result":
+    def from_paths(cls, paths: TrackResult, info=None, rtol: float = 1e-6, certified=None, **kw) -> "Result":
+        """Distinct SUCCESS endpoints of ``paths``; ``certified``: ``Bool[ndarray, "rows of paths.x"]``."""
         from .dedup import unique_points
 
         st = paths.status[paths.index]
@@ -116,4 +135,5 @@ class Result:
         sing = paths.x[st == Status.SINGULAR]
         # Singular endpoints are only approximations: merge them loosely.
         sing = sing[unique_points(sing, 1e-3)] if len(sing) else sing
-        return cls(xs[keep], res[keep], cond[keep], paths, sing, info=dict(info or {}), **kw)
+        cert = None if certified is None else np.asarray(certified, bool)[ok][keep]
+        return cls(xs[keep], res[keep], cond[keep], paths, sing, info=dict(info or {}), certified=cert, **kw)

@@ -139,7 +139,7 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
     predictor = predictor or ("rk4" if jacobian == "double" else "hermite")
     if predictor not in ("rk4", "hermite"):
         raise ValueError(f"predictor must be 'rk4' or 'hermite', got {predictor!r}")
-    ext_flag = [jacobian == "extended"]  # "auto": per path, switched on at the first double-Jacobian failure
+    ext_flag = [jacobian == "extended"]  # "auto": per path, switched on by velocity() or newton() below
     jac_x, jac_and_dt = _double_kernels(fn)
     with mpmath.workdps(dps):
         fd_step = mpmath.mpf(10) ** (-(dps // 2))
