@@ -78,3 +78,16 @@ def test_certified_solutions_use_the_tighter_zero_test():
     assert list(Result.from_paths(paths).in_torus) == [False, False, True]
     r = Result.from_paths(paths, certified=np.array([True, True, False]))
     assert list(r.in_torus) == [True, False, True] and r.ntorus == 2 and r.nsolutions == 3
+
+
+def test_close_ill_conditioned_pairs_are_flagged():
+    import dataclasses
+
+    from jaxhc.monodromy.solver import close_ill_conditioned
+
+    x = [[1.0, 2.0], [1.0 + 5e-5, 2.0], [5.0, 5.0], [5.0 + 5e-5, 5.0], [9.0, 9.0]]
+    paths = _tr([1, 1, 1, 1, 1], [0, 1, 2, 3, 4], x)
+    paths = dataclasses.replace(paths, cond=np.array([1e13, 1e12, 10.0, 10.0, 1e13]))
+    # Pair (0, 1) is close and ill-conditioned; (2, 3) is close but well-conditioned (path jumping,
+    # handled elsewhere); 4 is alone.
+    assert list(close_ill_conditioned(paths, 1e4)) == [0, 1]
