@@ -5,13 +5,17 @@
 Runs the sample's first pass (one path per sign-flip orbit from the generic set, as
 ``MonodromySolver`` does), takes the first ``--orbits`` orbits whose path did not end in
 SUCCESS, and re-tracks each on the same route with :func:`jaxhc.tracker.mixed_precision.track_mixed`
-in three configurations, each with the same wall-clock cap per path:
+in several configurations, each with the same wall-clock cap per path:
 
 * ``double/rk4``   — stage 1 of the escalation (mp residuals, double Jacobian, RK4 in double);
 * ``extended/rk4`` — Jacobians in extended precision too, but RK4 stages off the path;
-* ``auto/hermite`` — stage 2 (double Jacobian until cond > 1e10, then extended; Hermite predictor).
+* ``auto/hermite/mpmath`` — stage 2 with the extended solves in mpmath (no python-flint);
+* ``double/rk4/give-up`` — stage 1 as the solver runs it, stopping at cond 1e14;
+* ``auto/hermite`` — stage 2 (double Jacobian until cond > 1e10, then extended; Hermite predictor;
+  extended solves with python-flint when installed).
 
-It prints status, steps and seconds per path and the time ratios against ``auto/hermite``.
+Pick some with ``--configs``; it prints status, steps, largest double condition number and
+seconds per path and the time ratios against the last configuration.
 """
 
 from __future__ import annotations
@@ -35,7 +39,10 @@ from jaxhc.system.gradient import gradient_function_mp  # noqa: E402
 from jaxhc.tracker.mixed_precision import track_mixed  # noqa: E402
 
 CONFIGS = {"double/rk4": dict(jacobian="double", predictor="rk4"),
+           "double/hermite": dict(jacobian="double", predictor="hermite"),
            "extended/rk4": dict(jacobian="extended", predictor="rk4", dps=50),
+           "auto/hermite/mpmath": dict(jacobian="auto", predictor="hermite", dps=50, linear_solver="mpmath"),
+           "double/rk4/give-up": dict(jacobian="double", predictor="rk4", give_up_cond=1e14),
            "auto/hermite": dict(jacobian="auto", predictor="hermite", dps=50)}
 
 
@@ -49,6 +56,9 @@ def main(argv=None):
     ap.add_argument("--orbits", type=int, default=2, help="failing orbits to re-track")
     ap.add_argument("--max-time", type=float, default=120.0, help="seconds per path and configuration")
     ap.add_argument("--cache", default=None, help="generic-set cache folder (solver.cache_dir)")
+    ap.add_argument("--configs", nargs="+", default=["double/rk4", "extended/rk4", "auto/hermite"], choices=list(CONFIGS),
+                    help="configurations to run (the ratios are against the last one)")
+    ap.add_argument("--skip", type=int, default=0, help="skip this many failing orbits first")
     a = ap.parse_args(argv)
     arch = Architecture(tuple(a.widths), a.dx, a.dy, a.m)
     # The solver config of `solver=monodromy` (so that the generic-set cache key is the same).
@@ -66,18 +76,19 @@ def main(argv=None):
     if len(bad) == 0:
         return
     fn, fn_mp = arch_system(arch).fn, gradient_function_mp(arch)
-    totals = {k: 0.0 for k in CONFIGS}
-    for o in bad[: a.orbits]:
-        for name, kw in CONFIGS.items():
+    totals = {k: 0.0 for k in a.configs}
+    for o in bad[a.skip: a.skip + a.orbits]:
+        for name in a.configs:
+            kw = CONFIGS[name]
             t0 = time.perf_counter()
             out = track_mixed(fn, fn_mp, g.solutions[om.rep][o:o + 1], g.params, data.params, gamma,
                               max_time=a.max_time, **kw)[0]
             dt = time.perf_counter() - t0
             totals[name] += dt
             print(f"  orbit {o:5d} {name:13s} {out.status.name:22s} steps {out.steps:6d} t_end {out.t_end:.2e} "
-                  f"norm {np.abs(out.x).max():.3g} {dt:7.1f} s", flush=True)
-    base = totals["auto/hermite"]
-    print("time ratios against auto/hermite (capped paths count their cap): "
+                  f"norm {np.abs(out.x).max():.3g} cond {out.max_cond:.2g} {dt:7.1f} s", flush=True)
+    base = totals[a.configs[-1]]
+    print(f"time ratios against {a.configs[-1]} (capped paths count their cap): "
           + ", ".join(f"{k} {v / base:.1f}x" for k, v in totals.items()))
 
 

@@ -26,6 +26,7 @@ class Status(enum.IntEnum):
     STEP_SIZE_TOO_SMALL = 6
     NONFINITE = 7
     ENDPOINT_NOT_CONVERGED = 8
+    ILL_CONDITIONED = 9  # mixed precision: the double Jacobian passed ``give_up_cond`` (left to a later stage)
 
     @property
     def is_success(self) -> bool:

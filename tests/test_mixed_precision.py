@@ -137,3 +137,43 @@ def test_bad_modes_are_refused():
         track_mixed(quad, quad, s, np.array([0, -1], complex), np.array([0, -2], complex), 1.0, jacobian="quad")
     with pytest.raises(ValueError, match="predictor"):
         track_mixed(quad, quad, s, np.array([0, -1], complex), np.array([0, -2], complex), 1.0, predictor="euler")
+    with pytest.raises(ValueError, match="linear_solver"):
+        track_mixed(quad, quad, s, np.array([0, -1], complex), np.array([0, -2], complex), 1.0, linear_solver="lapack")
+
+
+def test_give_up_cond_hands_ill_conditioned_paths_over():
+    # The root above has cond ~4e18: with a give-up threshold the double-Jacobian stage stops
+    # as soon as its Jacobian passes it (ILL_CONDITIONED, for the extended stage to take over)
+    # instead of crawling; the largest condition number seen is reported either way.
+    p_target = np.array([1e-18, 0.0, 1e-18], complex)
+    p_start = np.array([0.5 + 0.3j, 0.2 - 0.1j, 0.7 + 0.2j], complex)
+    starts = np.array([[p_start[1] - 1, 1.0]])
+    fn = near_singular_linear
+    out = track_mixed(fn, fn, starts, p_start, p_target, np.exp(0.4j), give_up_cond=1e8)[0]
+    assert out.status == Status.ILL_CONDITIONED and out.status.is_failure
+    assert 1e8 < out.max_cond < 1e12 and out.t_end > 0 and out.time > 0
+    # A well-conditioned path is not affected and reports its (small) condition number.
+    a, b, eps = 0.75, 0.5, 2.0**-43
+    pt = np.array([a, 0.5, a * a + 0.5 * b], complex)
+    ps = np.array([0.3 + 0.2j, 1.0 + 0.5j, 0.7 - 0.1j], complex)
+    s = np.array([[ps[0], (ps[2] - ps[0] ** 2) / ps[1]]])
+    out = track_mixed(cancel, cancel, s, ps, pt, np.exp(0.7j), give_up_cond=1e8)[0]
+    assert out.status == Status.SUCCESS and 1 <= out.max_cond < 1e3
+
+
+def test_extended_solves_agree_across_backends():
+    # J y = b with cond ~1e30 and the exact solution y = (1, -2, 3): both linear-solver
+    # backends (FLINT's C LU and mpmath's) must return it to far below double precision.
+    from jaxhc.tracker.mixed_precision import _solve_ext
+
+    with mpmath.workdps(60):
+        e = mpmath.mpf(10) ** -30
+        J = [[1, 1, 0], [1, 1 + e, 2], [0, 1, 1]]
+        y = [mpmath.mpf(1), mpmath.mpf(-2), mpmath.mpf(3)]
+        b = np.array([mpmath.mpc(sum(J[i][j] * y[j] for j in range(3))) for i in range(3)], dtype=object)
+        cols = [np.array([mpmath.mpc(J[i][j]) for i in range(3)], dtype=object) for j in range(3)]
+        for backend in ("flint", "mpmath"):
+            out = _solve_ext(cols, b, 60, backend)
+            assert max(abs(out[k] - y[k]) for k in range(3)) < 1e-25, backend
+        zero = [np.array([mpmath.mpc(0)] * 3, dtype=object)] * 3
+        assert _solve_ext(zero, b, 60, "flint") is None and _solve_ext(zero, b, 60, "mpmath") is None

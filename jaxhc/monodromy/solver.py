@@ -205,6 +205,8 @@ class MonodromySolver:
     ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
     paths (one per orbit) are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
     ``mixed_precision_max_time`` (600: seconds per sample for those paths),
+    ``mixed_precision_give_up_cond`` (1e14: a mixed-precision path whose double Jacobian gets
+    worse conditioned than this is handed to the extended-precision stage at once; null: never),
     ``extended_precision_max_paths`` (64 orbits) and ``extended_precision_max_time`` (1200 s): the
     same route once more with Jacobians in extended precision too, for the orbits that mixed
     precision could not finish (roots with eps·cond > 1),
@@ -297,7 +299,14 @@ class MonodromySolver:
         # Paths that double precision could not finish (ill-conditioned endpoints of
         # near-degenerate samples) are re-tracked on the SAME route (same γ: another γ
         # permutes which start reaches which root) with extended-precision residuals.
-        paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma)
+        # Paths whose steps collapsed mid-way (STEP_SIZE_TOO_SMALL is only raised outside the
+        # endgame zone) met a near-singularity of this route, not an ill-conditioned root:
+        # another γ avoids it at the cost of one double-precision pass, where extended precision
+        # crawled (measured: Table 2 (3,2,3) m=2 sample 52, 8 orbits stuck at t = 0.18 and 0.25,
+        # 1066 s in the escalation), so they go to the retries first.
+        midway = np.flatnonzero(paths.status == Status.STEP_SIZE_TOO_SMALL)
+        first_rows = np.setdiff1d(self._flagged(paths), midway)
+        paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma, rows=first_rows)
         # Rows whose endpoint the escalation certified (extended-precision Newton converged).
         certified = np.zeros(len(paths.x), bool)
         certified[mixed.pop("certified_rows")] = True
@@ -340,11 +349,17 @@ class MonodromySolver:
                 starts = np.full((om.norbits, self.arch.N), np.nan + 0j)
                 starts[ok_orbits] = start
                 route = (starts, p_from, gamma2)
+        mixed2 = None
         if route is not None:  # (_escalate returns at once when every path is fine)
             # The kept retry's unfinished paths get the same extended-precision re-tracking on
             # its own route (seen: 1184 first-pass failures, too many to escalate, left 56 after
             # the retries).
             paths, mixed2 = self._escalate(paths, route[0], route[1], data, route[2])
+        elif len(midway):
+            # No retry did better: the first route's mid-way failures get their escalation now.
+            paths, mixed2 = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma,
+                                           rows=np.setdiff1d(self._flagged(paths), first_rows))
+        if mixed2 is not None:
             certified[mixed2.pop("certified_rows")] = True
             for k in ("paths", "success", "time_s", "extended_paths", "extended_success", "extended_time_s"):
                 mixed[k] = round(mixed[k] + mixed2[k], 3)
@@ -387,13 +402,19 @@ class MonodromySolver:
         })
         return res
 
+    def _flagged(self, paths: TrackResult) -> np.ndarray:
+        """Rows the escalation would re-track: not SUCCESS, coinciding, or close and ill-conditioned."""
+        rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
+        return np.union1d(rows, close_ill_conditioned(paths, self.options.endgame_singular_cond))
+
     def _escalate(self, paths: TrackResult, starts: np.ndarray, p_from: np.ndarray, data: NetworkData,
-                  gamma: complex):
+                  gamma: complex, rows: np.ndarray | None = None):
         """Mixed-precision re-tracking of unfinished or coinciding paths on their own route.
 
         ``starts``: ``Complex[ndarray, "norbits N"]``, the route's start point per orbit (NaN rows:
         orbits that did not take this route, skipped); ``p_from``, ``gamma``: the route's start
-        parameters and γ (the first pass: the generic set; a kept retry: its intermediate point).
+        parameters and γ (the first pass: the generic set; a kept retry: its intermediate point);
+        ``rows``: the rows to consider (default: :meth:`_flagged`).
 
         From a complete generic set every path of a generic sample ends at its own
         regular root, so any path that did not (SINGULAR, AT_INFINITY, failed, or an
@@ -410,8 +431,7 @@ class MonodromySolver:
         info = {"paths": 0, "success": 0, "time_s": 0.0, "extended_paths": 0, "extended_success": 0,
                 "extended_time_s": 0.0, "certified_rows": np.zeros(0, int)}
         cap = int(self.cfg.get("mixed_precision_max_paths", 64))
-        rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
-        rows = np.union1d(rows, close_ill_conditioned(paths, self.options.endgame_singular_cond))
+        rows = self._flagged(paths) if rows is None else np.asarray(rows, int)
         om = self.orbit_map
         rows = rows[np.all(np.isfinite(starts[om.cls[rows]]), axis=1)]
         orbits_ = np.unique(om.cls[rows])  # one mixed-precision path per orbit
@@ -420,8 +440,10 @@ class MonodromySolver:
         t0 = time.perf_counter()
         sysf = arch_system(self.arch)
         fn_mp = gradient_function_mp(self.arch)
+        give_up = self.cfg.get("mixed_precision_give_up_cond", 1e14)
         out = track_mixed(sysf.fn, fn_mp, starts[orbits_], p_from, data.params, gamma,
-                          max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)))
+                          max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)),
+                          give_up_cond=None if give_up is None else float(give_up))
         # Second stage: roots with eps·cond > 1 (cond 4.8e16 at norm 7.4e5, measured on Table 2
         # (3,2,2) m=2 sample 37) are out of reach of a double Jacobian; the same route again with
         # Jacobians and tangents in extended precision and the on-path Hermite predictor.

@@ -52,7 +52,10 @@ class MixedPath:
     """Outcome of one mixed-precision path.
 
     ``x``: endpoint in double; ``x_mp``: the same in extended precision
-    (object array of ``mpmath.mpc``); ``last``: last relative Newton correction at t = 0.
+    (object array of ``mpmath.mpc``); ``last``: last relative Newton correction at t = 0;
+    ``max_cond``: largest condition number of the double Jacobian at the accepted points
+    where it was computed (NaN where the tangent came from the extended Jacobian only);
+    ``time``: seconds spent on this path.
     """
 
     status: Status
@@ -63,6 +66,8 @@ class MixedPath:
     rejected: int
     last: float
     residual: float
+    max_cond: float = float("nan")
+    time: float = float("nan")
 
 
 @functools.lru_cache(maxsize=None)
@@ -96,12 +101,56 @@ def _rel(dx, x):
     return float(np.max(np.abs(dx)) / max(1.0, float(np.max(np.abs(x)))))
 
 
+def _solve_ext(cols, b, dps: int, backend: str = "auto"):
+    """Solve ``J y = b`` with ``J`` given as columns of ``mpmath.mpc``, in ``dps`` digits.
+
+    With python-flint installed the LU runs in FLINT's C (``acb_mat.solve``, floating-point
+    LU without error balls): 0.7 ms against mpmath's 42 ms for N = 15 at 50 digits
+    (measured), which made the linear solves most of the cost of ``jacobian="extended"``.
+    Without it (or with ``backend="mpmath"``), ``mpmath.lu_solve``.  Returns an object
+    array of ``mpc``, or None.
+    """
+    import mpmath
+
+    n = len(b)
+    flint = None
+    if backend != "mpmath":
+        try:
+            import flint
+        except ImportError:
+            if backend == "flint":
+                raise
+    if flint is not None:
+        old = flint.ctx.dps
+        flint.ctx.dps = dps
+        try:
+            A = flint.acb_mat(n, n, [flint.acb(cols[j][i].real, cols[j][i].imag) for i in range(n) for j in range(n)])
+            rhs = flint.acb_mat(n, 1, [flint.acb(v.real, v.imag) for v in b])
+            y = A.solve(rhs, algorithm="approx")
+            out = np.array([mpmath.mpc(y[i, 0].real, y[i, 0].imag) for i in range(n)], dtype=object)
+        except ZeroDivisionError:
+            return None
+        finally:
+            flint.ctx.dps = old
+        return out if all(mpmath.isfinite(v) for v in out) else None
+    J = mpmath.matrix(n, n)
+    for j in range(n):
+        for i in range(n):
+            J[i, j] = cols[j][i]
+    try:
+        y = mpmath.lu_solve(J, mpmath.matrix(list(b)))
+    except ZeroDivisionError:
+        return None
+    return np.array([y[i] for i in range(n)], dtype=object)
+
+
 def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: int = 40, max_steps: int = 20000,
                 initial_step: float = 0.02, max_step: float = 0.05, min_step: float = 1e-12,
                 predictor_tol: float = 1e-5, max_correction: float = 1e-3, step_tol: float = 1e-14,
                 final_tol: float = 1e-20, infinity_norm: float = 1e12,
                 max_time: float | None = None, jacobian: str = "double",
-                predictor: str | None = None, switch_cond: float = 1e10) -> list[MixedPath]:
+                predictor: str | None = None, switch_cond: float = 1e10,
+                give_up_cond: float | None = None, linear_solver: str = "auto") -> list[MixedPath]:
     """Track ``F(x; p(s(t))) = 0`` from t = 1 to t = 0 for each row of ``starts``.
 
     ``p(s) = (1 - s) p_target + s p_start`` with ``s = γt / (1 + (γ - 1)t)`` — the
@@ -128,6 +177,14 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
             extrapolation, Euler on the first step); default: ``"rk4"`` with the double
             Jacobian (as measured on the samples it was tuned on), ``"hermite"`` with
             the extended one.
+        give_up_cond: with ``jacobian="double"``, a path whose double Jacobian has a
+            condition number above this at an accepted point stops with ILL_CONDITIONED
+            (None: never).  Iterative refinement still converges there, but the RK4
+            stages leave the path and the steps collapse (measured on Table 2 (3,2,3)
+            m=2 sample 46: 17 orbits used the whole 600 s budget without finishing), so
+            the escalation hands such paths straight to ``jacobian="auto"``.
+        linear_solver: extended-precision solves with ``"flint"`` (python-flint, ~60x faster),
+            ``"mpmath"``, or ``"auto"`` (flint when installed).
     Returns:
         one :class:`MixedPath` per start point.  SUCCESS means the extended-precision
         Newton iteration at t = 0 converged below ``final_tol``: a regular root.
@@ -139,6 +196,8 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
     predictor = predictor or ("rk4" if jacobian == "double" else "hermite")
     if predictor not in ("rk4", "hermite"):
         raise ValueError(f"predictor must be 'rk4' or 'hermite', got {predictor!r}")
+    if linear_solver not in ("auto", "flint", "mpmath"):
+        raise ValueError(f"linear_solver must be 'auto', 'flint' or 'mpmath', got {linear_solver!r}")
     ext_flag = [jacobian == "extended"]  # "auto": per path, switched on by velocity() or newton() below
     jac_x, jac_and_dt = _double_kernels(fn)
     with mpmath.workdps(dps):
@@ -168,24 +227,21 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                 return np.full(len(x), np.nan + 0j)
 
         def jac_mp(xm, pm):
-            """Forward-difference Jacobian in ``dps`` digits (error ~10^(-dps/2) relative) and F."""
+            """Forward-difference Jacobian in ``dps`` digits (error ~10^(-dps/2) relative) and F.
+
+            Returns ``J`` as a list of columns (object arrays of ``mpc``) and ``F``."""
             f0 = np.asarray(fn_mp(xm, pm), dtype=object).ravel()
-            J = mpmath.matrix(len(f0), len(xm))
+            cols = []
             for j in range(len(xm)):
                 hj = fd_step * max(1, abs(xm[j]))
                 xj = xm.copy()
                 xj[j] = xj[j] + hj
-                col = (np.asarray(fn_mp(xj, pm), dtype=object).ravel() - f0) / hj
-                for i in range(len(f0)):
-                    J[i, j] = col[i]
-            return J, f0
+                cols.append((np.asarray(fn_mp(xj, pm), dtype=object).ravel() - f0) / hj)
+            return cols, f0
 
-        def solve_mp(J, b):
-            try:
-                y = mpmath.lu_solve(J, mpmath.matrix(list(b)))
-            except ZeroDivisionError:
-                return None
-            return np.array([y[i] for i in range(len(b))], dtype=object)
+        def solve_mp(cols, b):
+            """``J y = b`` in ``dps`` digits (``J`` as columns); None if ``J`` is singular."""
+            return _solve_ext(cols, b, dps, linear_solver)
 
         def tangent_mp(xm, t):
             """dx/dt in ``dps`` digits (extended Jacobian; F_t by a forward difference in p)."""
@@ -240,6 +296,15 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
             return xm, False, first, last
 
         def velocity(xm, t):
+            if jacobian == "double":
+                ds = complex(gamma) / (1 + (complex(gamma) - 1) * t) ** 2
+                J, Ft = jac_and_dt(_to_c(xm), p_d(t), (p_start_d - p_target_d) * ds)
+                J = np.asarray(J)
+                cond_seen[0] = max(cond_seen[0], float(np.linalg.cond(J)))
+                try:
+                    return np.linalg.solve(J, -np.asarray(Ft))
+                except np.linalg.LinAlgError:
+                    return np.full(len(xm), np.nan + 0j)
             if jacobian == "auto" and not ext_flag[0]:
                 # A double tangent carries a relative error ~eps·cond: beyond cond ~1e10 it
                 # limits the Hermite predictor (measured: 12,464 steps against 444 when the
@@ -247,7 +312,9 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                 ds = complex(gamma) / (1 + (complex(gamma) - 1) * t) ** 2
                 J, Ft = jac_and_dt(_to_c(xm), p_d(t), (p_start_d - p_target_d) * ds)
                 J = np.asarray(J)
-                if np.linalg.cond(J) < switch_cond:
+                c = float(np.linalg.cond(J))
+                cond_seen[0] = max(cond_seen[0], c) if np.isfinite(cond_seen[0]) else c
+                if c < switch_cond:
                     return np.linalg.solve(J, -np.asarray(Ft))
                 ext_flag[0] = True
             if ext_flag[0]:
@@ -264,9 +331,12 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                     + (-2 * u**3 + 3 * u**2) * xb + (u**3 - u**2) * D * vb)
 
         out = []
+        cond_seen = [np.nan]
         t_start = time.perf_counter()
         for x0 in np.asarray(starts, np.complex128):
+            t_path = time.perf_counter()
             ext_flag[0] = jacobian == "extended"
+            cond_seen[0] = 0.0 if jacobian == "double" else np.nan
             xm = _to_mp(x0)
             t, dt, nacc, nrej = 1.0, initial_step, 0, 0
             status = Status.TRACKING
@@ -312,6 +382,8 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                         v = velocity(xm, t1)
                         if v is None or not np.all(np.isfinite(v)):
                             status = Status.NONFINITE
+                        elif give_up_cond is not None and jacobian == "double" and cond_seen[0] > give_up_cond:
+                            status = Status.ILL_CONDITIONED
                     prev, t = (t, xd, v_old), t1
                 else:
                     nrej += 1
@@ -324,5 +396,6 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                 xm, conv, _, last = newton(xm, 0.0, pt, final_tol, 60)
                 status = Status.SUCCESS if conv else Status.ENDPOINT_NOT_CONVERGED
                 res = float(np.max(np.abs(_to_c(fn_mp(xm, pt)))))
-            out.append(MixedPath(status, _to_c(xm), xm, t, nacc, nrej, float(last), res))
+            out.append(MixedPath(status, _to_c(xm), xm, t, nacc, nrej, float(last), res,
+                                 float(cond_seen[0]), time.perf_counter() - t_path))
     return out
