@@ -7,12 +7,15 @@ Runs the sample's first pass (one path per sign-flip orbit from the generic set,
 SUCCESS, and re-tracks each on the same route with :func:`jaxhc.tracker.mixed_precision.track_mixed`
 in several configurations, each with the same wall-clock cap per path:
 
-* ``double/rk4``   — stage 1 of the escalation (mp residuals, double Jacobian, RK4 in double);
+* ``double/rk4``   — stage 1 of the escalation before session 6 (mpmath residuals, double
+  Jacobian, RK4 in double);
+* ``double/hermite`` — the same with the Hermite predictor;
 * ``extended/rk4`` — Jacobians in extended precision too, but RK4 stages off the path;
-* ``auto/hermite/mpmath`` — stage 2 with the extended solves in mpmath (no python-flint);
-* ``double/rk4/give-up`` — stage 1 as the solver runs it, stopping at cond 1e14;
-* ``auto/hermite`` — stage 2 (double Jacobian until cond > 1e10, then extended; Hermite predictor;
-  extended solves with python-flint when installed).
+* ``auto/hermite/mpmath`` — stage 2 before session 6, everything extended in mpmath;
+* ``double/rk4/give-up`` — stage 1 as the solver runs it now: residuals in FLINT
+  (``gradient_function_flint``), stopping with ILL_CONDITIONED at cond 1e14;
+* ``auto/hermite`` — stage 2 as the solver runs it now (double Jacobian until cond > 1e10, then
+  extended; Hermite predictor; residuals, Jacobians and solves in FLINT).
 
 Pick some with ``--configs``; it prints status, steps, largest double condition number and
 seconds per path and the time ratios against the last configuration.
@@ -35,15 +38,15 @@ from jaxhc.homotopy.base import parameter_homotopy, random_gamma  # noqa: E402
 from jaxhc.monodromy import MonodromySolver  # noqa: E402
 from jaxhc.monodromy.core import arch_system, track_padded  # noqa: E402
 from jaxhc.status import Status  # noqa: E402
-from jaxhc.system.gradient import gradient_function_mp  # noqa: E402
+from jaxhc.system.gradient import gradient_function_flint, gradient_function_mp  # noqa: E402
 from jaxhc.tracker.mixed_precision import track_mixed  # noqa: E402
 
-CONFIGS = {"double/rk4": dict(jacobian="double", predictor="rk4"),
-           "double/hermite": dict(jacobian="double", predictor="hermite"),
-           "extended/rk4": dict(jacobian="extended", predictor="rk4", dps=50),
+CONFIGS = {"double/rk4": dict(jacobian="double", predictor="rk4", linear_solver="mpmath"),
+           "double/hermite": dict(jacobian="double", predictor="hermite", linear_solver="mpmath"),
+           "extended/rk4": dict(jacobian="extended", predictor="rk4", dps=50, linear_solver="mpmath"),
            "auto/hermite/mpmath": dict(jacobian="auto", predictor="hermite", dps=50, linear_solver="mpmath"),
-           "double/rk4/give-up": dict(jacobian="double", predictor="rk4", give_up_cond=1e14),
-           "auto/hermite": dict(jacobian="auto", predictor="hermite", dps=50)}
+           "double/rk4/give-up": dict(jacobian="double", predictor="rk4", give_up_cond=1e14, flint=True),
+           "auto/hermite": dict(jacobian="auto", predictor="hermite", dps=50, flint=True)}
 
 
 def main(argv=None):
@@ -79,7 +82,9 @@ def main(argv=None):
     totals = {k: 0.0 for k in a.configs}
     for o in bad[a.skip: a.skip + a.orbits]:
         for name in a.configs:
-            kw = CONFIGS[name]
+            kw = dict(CONFIGS[name])
+            if kw.pop("flint", False):
+                kw["fn_flint"] = gradient_function_flint(arch)
             t0 = time.perf_counter()
             out = track_mixed(fn, fn_mp, g.solutions[om.rep][o:o + 1], g.params, data.params, gamma,
                               max_time=a.max_time, **kw)[0]

@@ -61,11 +61,16 @@ def test_follows_the_same_route_as_the_double_tracker():
     gamma = np.exp(2.1j)
     r = track(parameter_homotopy(arch_system(arch), p0, p1, gamma), start, preset("default"), keep="all")
     assert np.all(r.status == Status.SUCCESS)
-    out = track_mixed(fn, gradient_function_mp(arch), start, p0, p1, gamma)
-    assert all(o.status == Status.SUCCESS for o in out)
-    xm = np.array([o.x for o in out])
-    np.testing.assert_allclose(xm, r.x, atol=1e-8)
-    assert max(o.residual for o in out) < 1e-25
+    from jaxhc.system.gradient import gradient_function_flint
+
+    fl = gradient_function_flint(arch)
+    # mpmath residuals; FLINT residuals; every Jacobian in extended precision through FLINT.
+    for kw in ({}, {"fn_flint": fl}, {"fn_flint": fl, "jacobian": "extended", "dps": 50}):
+        out = track_mixed(fn, gradient_function_mp(arch), start, p0, p1, gamma, **kw)
+        assert all(o.status == Status.SUCCESS for o in out), kw
+        xm = np.array([o.x for o in out])
+        np.testing.assert_allclose(xm, r.x, atol=1e-8)
+        assert max(o.residual for o in out) < 1e-25
 
 
 def test_mp_gradient_matches_jax():
@@ -177,3 +182,28 @@ def test_extended_solves_agree_across_backends():
             assert max(abs(out[k] - y[k]) for k in range(3)) < 1e-25, backend
         zero = [np.array([mpmath.mpc(0)] * 3, dtype=object)] * 3
         assert _solve_ext(zero, b, 60, "flint") is None and _solve_ext(zero, b, 60, "mpmath") is None
+
+
+def test_flint_gradient_matches_mpmath():
+    # gradient_function_flint (FLINT acb_mat products) against the object-array formula, H = 1, 2, 3.
+    import flint
+
+    from jaxhc.system.gradient import gradient_function_flint
+
+    for arch in (Architecture((3,), 2, 3, 2), Architecture((2, 2), 3, 2, 1), Architecture((1, 2, 1), 2, 2, 2)):
+        rng = np.random.default_rng(arch.N)
+        w = rng.standard_normal(arch.N) + 1j * rng.standard_normal(arch.N)
+        p = np.asarray(sample_data(arch, 1).params, complex)
+        old = flint.ctx.dps
+        flint.ctx.dps = 50
+        try:
+            with mpmath.workdps(50):
+                g_mp = gradient_function_mp(arch)(np.array([mpmath.mpc(c) for c in w], object),
+                                                  np.array([mpmath.mpc(c) for c in p], object))
+                g_fl = gradient_function_flint(arch)([flint.acb(c.real, c.imag) for c in w],
+                                                     [flint.acb(c.real, c.imag) for c in p])
+                assert len(g_fl) == arch.N
+                err = max(abs(g_mp[i] - mpmath.mpc(g_fl[i].real, g_fl[i].imag)) for i in range(arch.N))
+        finally:
+            flint.ctx.dps = old
+        assert err < 1e-40, arch

@@ -425,7 +425,7 @@ class MonodromySolver:
         still wrong afterwards goes to the usual retries (first pass) or stays failed (after them).
         """
         from ..endgame.finalize import refine_padded
-        from ..system.gradient import gradient_function_mp
+        from ..system.gradient import gradient_function_flint, gradient_function_mp
         from ..tracker.mixed_precision import track_mixed
 
         info = {"paths": 0, "success": 0, "time_s": 0.0, "extended_paths": 0, "extended_success": 0,
@@ -440,10 +440,14 @@ class MonodromySolver:
         t0 = time.perf_counter()
         sysf = arch_system(self.arch)
         fn_mp = gradient_function_mp(self.arch)
+        try:  # FLINT's C for the extended-precision Jacobians when python-flint is installed
+            fn_fl = gradient_function_flint(self.arch)
+        except ImportError:
+            fn_fl = None
         give_up = self.cfg.get("mixed_precision_give_up_cond", 1e14)
         out = track_mixed(sysf.fn, fn_mp, starts[orbits_], p_from, data.params, gamma,
                           max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)),
-                          give_up_cond=None if give_up is None else float(give_up))
+                          give_up_cond=None if give_up is None else float(give_up), fn_flint=fn_fl)
         # Second stage: roots with eps·cond > 1 (cond 4.8e16 at norm 7.4e5, measured on Table 2
         # (3,2,2) m=2 sample 37) are out of reach of a double Jacobian; the same route again with
         # Jacobians and tangents in extended precision and the on-path Hermite predictor.
@@ -453,7 +457,7 @@ class MonodromySolver:
         if left and len(left) <= ext_cap and ext_time > 0:
             t1 = time.perf_counter()
             out2 = track_mixed(sysf.fn, fn_mp, starts[orbits_[left]], p_from, data.params, gamma,
-                               jacobian="auto", dps=50, max_time=ext_time)
+                               jacobian="auto", dps=50, max_time=ext_time, fn_flint=fn_fl)
             for k, o in zip(left, out2):
                 if o.status == Status.SUCCESS:
                     out[k] = o

@@ -20,7 +20,7 @@ import numpy as np
 from .network import Architecture, NetworkData
 from .system import System
 
-__all__ = ["gradient_function", "gradient_system", "gradient_sympy", "loss"]
+__all__ = ["gradient_function", "gradient_function_flint", "gradient_system", "gradient_sympy", "loss"]
 
 
 def _mm(A, B):
@@ -100,6 +100,55 @@ def gradient_function_mp(arch: Architecture):
 
     def fn(w, p):
         return _gradient(arch, w, p, eye, np.concatenate)
+
+    return fn
+
+
+def gradient_function_flint(arch: Architecture):
+    """``fn(w, p)`` on sequences of ``flint.acb`` (python-flint), returning a list of ``acb``.
+
+    The same formula as :func:`gradient_function`, with every small matrix product done by
+    FLINT in C (``acb_mat``): the extended-precision Jacobians of the escalation
+    (:mod:`jaxhc.tracker.mixed_precision`) take N + 1 residuals each, and in mpmath on
+    object arrays those residuals were 87% of its time (measured).  Precision: ``flint.ctx``.
+    """
+    import flint
+
+    H1, dims, shapes = arch.H + 1, arch.layer_dims, arch.shapes
+
+    def mul(A, B):  # None stands for an identity
+        return B if A is None else A if B is None else A * B
+
+    def fn(w, p):
+        w, p = list(w), list(p)
+        k, kk = arch.dx * arch.m, arch.dx * arch.m + arch.dy * arch.m
+        X = flint.acb_mat(arch.dx, arch.m, p[:k])
+        Y = flint.acb_mat(arch.dy, arch.m, p[k:kk])
+        Ws, offs, o = [], [], 0
+        for r, c in shapes:
+            Ws.append(flint.acb_mat(r, c, w[o:o + r * c]))
+            offs.append(o)
+            o += r * c
+        lam = p[kk:]
+
+        def chain(lo, hi):  # W_hi ⋯ W_lo, or None (identity) if empty
+            out = None
+            for j in range(lo, hi + 1):
+                out = mul(Ws[j - 1], out)
+            return out
+
+        Xt = X.transpose()
+        E = chain(1, H1) * (X * Xt) - Y * Xt
+        out = []
+        for i in range(1, H1 + 1):
+            U, V = chain(i + 1, H1), chain(1, i - 1)
+            G = mul(mul(None if U is None else U.transpose(), E), None if V is None else V.transpose())
+            r, c = shapes[i - 1]
+            o = offs[i - 1]
+            for a in range(r):
+                for b in range(c):
+                    out.append(G[a, b] + lam[o + a * c + b] * w[o + a * c + b])
+        return out
 
     return fn
 

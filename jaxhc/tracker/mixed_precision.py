@@ -101,8 +101,36 @@ def _rel(dx, x):
     return float(np.max(np.abs(dx)) / max(1.0, float(np.max(np.abs(x)))))
 
 
+def _flint(backend: str):
+    """The python-flint module for ``backend`` "auto" (None if not installed), "flint" or "mpmath" (None)."""
+    if backend == "mpmath":
+        return None
+    try:
+        import flint
+    except ImportError:
+        if backend == "flint":
+            raise
+        return None
+    return flint
+
+
+class _flint_dps:
+    """Context manager: FLINT's working precision set to ``dps`` digits (no-op without flint)."""
+
+    def __init__(self, flint, dps):
+        self.flint, self.dps = flint, dps
+
+    def __enter__(self):
+        if self.flint is not None:
+            self.old, self.flint.ctx.dps = self.flint.ctx.dps, self.dps
+
+    def __exit__(self, *exc):
+        if self.flint is not None:
+            self.flint.ctx.dps = self.old
+
+
 def _solve_ext(cols, b, dps: int, backend: str = "auto"):
-    """Solve ``J y = b`` with ``J`` given as columns of ``mpmath.mpc``, in ``dps`` digits.
+    """Solve ``J y = b`` with ``J`` given as columns of ``mpmath.mpc`` (or a ``flint.acb_mat``), in ``dps`` digits.
 
     With python-flint installed the LU runs in FLINT's C (``acb_mat.solve``, floating-point
     LU without error balls): 0.7 ms against mpmath's 42 ms for N = 15 at 50 digits
@@ -113,18 +141,16 @@ def _solve_ext(cols, b, dps: int, backend: str = "auto"):
     import mpmath
 
     n = len(b)
-    flint = None
-    if backend != "mpmath":
-        try:
-            import flint
-        except ImportError:
-            if backend == "flint":
-                raise
+    flint = _flint(backend)
     if flint is not None:
         old = flint.ctx.dps
         flint.ctx.dps = dps
         try:
-            A = flint.acb_mat(n, n, [flint.acb(cols[j][i].real, cols[j][i].imag) for i in range(n) for j in range(n)])
+            if isinstance(cols, flint.acb_mat):
+                A = cols
+            else:
+                A = flint.acb_mat(n, n, [flint.acb(cols[j][i].real, cols[j][i].imag)
+                                         for i in range(n) for j in range(n)])
             rhs = flint.acb_mat(n, 1, [flint.acb(v.real, v.imag) for v in b])
             y = A.solve(rhs, algorithm="approx")
             out = np.array([mpmath.mpc(y[i, 0].real, y[i, 0].imag) for i in range(n)], dtype=object)
@@ -150,7 +176,8 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                 final_tol: float = 1e-20, infinity_norm: float = 1e12,
                 max_time: float | None = None, jacobian: str = "double",
                 predictor: str | None = None, switch_cond: float = 1e10,
-                give_up_cond: float | None = None, linear_solver: str = "auto") -> list[MixedPath]:
+                give_up_cond: float | None = None, linear_solver: str = "auto",
+                fn_flint=None) -> list[MixedPath]:
     """Track ``F(x; p(s(t))) = 0`` from t = 1 to t = 0 for each row of ``starts``.
 
     ``p(s) = (1 - s) p_target + s p_start`` with ``s = γt / (1 + (γ - 1)t)`` — the
@@ -185,6 +212,11 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
             the escalation hands such paths straight to ``jacobian="auto"``.
         linear_solver: extended-precision solves with ``"flint"`` (python-flint, ~60x faster),
             ``"mpmath"``, or ``"auto"`` (flint when installed).
+        fn_flint: optional, the same function on lists of ``flint.acb`` returning a list
+            (e.g. :func:`jaxhc.system.gradient.gradient_function_flint`); with python-flint
+            (and ``linear_solver`` not ``"mpmath"``) the residuals, extended Jacobians and
+            tangents are computed with it (19x faster residuals than mpmath at N = 15; a
+            stage-2 orbit of Table 2 (3,2,3) m=2 sample 46 took 11.6 s instead of 101.6 s).
     Returns:
         one :class:`MixedPath` per start point.  SUCCESS means the extended-precision
         Newton iteration at t = 0 converged below ``final_tol``: a regular root.
@@ -200,8 +232,16 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
         raise ValueError(f"linear_solver must be 'auto', 'flint' or 'mpmath', got {linear_solver!r}")
     ext_flag = [jacobian == "extended"]  # "auto": per path, switched on by velocity() or newton() below
     jac_x, jac_and_dt = _double_kernels(fn)
-    with mpmath.workdps(dps):
+    flint = _flint(linear_solver) if fn_flint is not None else None
+    with mpmath.workdps(dps), _flint_dps(flint, dps):
         fd_step = mpmath.mpf(10) ** (-(dps // 2))
+        fd_step_f = None if flint is None else flint.arb(10) ** (-(dps // 2))
+
+        def to_acb(v):
+            return [flint.acb(z.real, z.imag) for z in v]
+
+        def from_acb(v):
+            return np.array([mpmath.mpc(z.real, z.imag) for z in v], dtype=object)
         ps, pt = _to_mp(p_start), _to_mp(p_target)
         g = mpmath.mpc(complex(gamma))
         p_start_d = np.asarray(p_start, np.complex128)
@@ -212,7 +252,7 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
 
         def p_mp(t):
             s = s_of(mpmath.mpf(t))
-            return (1 - s) * pt + s * ps
+            return pt * (1 - s) + ps * s  # array on the left: mpc * ndarray goes through a slow repr-based conversion attempt first
 
         def p_d(t):
             s = complex(gamma) * t / (1 + (complex(gamma) - 1) * t)
@@ -229,7 +269,21 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
         def jac_mp(xm, pm):
             """Forward-difference Jacobian in ``dps`` digits (error ~10^(-dps/2) relative) and F.
 
-            Returns ``J`` as a list of columns (object arrays of ``mpc``) and ``F``."""
+            Returns ``J`` as a list of columns (object arrays of ``mpc``), or as a
+            ``flint.acb_mat`` with ``fn_flint``, and ``F`` (object array of ``mpc``)."""
+            if flint is not None:
+                xa, pa = to_acb(xm), to_acb(pm)
+                f0a = fn_flint(xa, pa)
+                n = len(xa)
+                J = flint.acb_mat(len(f0a), n)
+                for j in range(n):
+                    hj = fd_step_f * max(1.0, abs(complex(xm[j])))
+                    xj = list(xa)
+                    xj[j] = xa[j] + hj
+                    fj = fn_flint(xj, pa)
+                    for i in range(len(f0a)):
+                        J[i, j] = (fj[i] - f0a[i]) / hj
+                return J, from_acb(f0a)
             f0 = np.asarray(fn_mp(xm, pm), dtype=object).ravel()
             cols = []
             for j in range(len(xm)):
@@ -249,7 +303,11 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
             pm = p_mp(t)
             J, f0 = jac_mp(xm, pm)
             dp = (ps - pt) * (g / (1 + (g - 1) * tm) ** 2)
-            Ft = (np.asarray(fn_mp(xm, pm + fd_step * dp), dtype=object).ravel() - f0) / fd_step
+            if flint is not None:
+                f1 = from_acb(fn_flint(to_acb(xm), to_acb(pm + dp * fd_step)))
+            else:
+                f1 = np.asarray(fn_mp(xm, pm + dp * fd_step), dtype=object).ravel()
+            Ft = (f1 - f0) / fd_step
             return solve_mp(J, -Ft)
 
         def newton(xm, t, pm, tol, iters, max_first=None):
@@ -273,7 +331,7 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                         return xm, False, first, np.inf
                     dx = _to_c(dxm)
                 else:
-                    r = _to_c(fn_mp(xm, pm))
+                    r = _to_c(fn_mp(xm, pm) if flint is None else from_acb(fn_flint(to_acb(xm), to_acb(pm))))
                     J = np.asarray(jac_x(xd, p_d(t)))
                     try:
                         dx = np.linalg.solve(J, -r)
