@@ -136,36 +136,44 @@ def test_path_jumping_between_orbits_is_repaired():
     assert (res.nsolutions, res.ntorus) == (17, 16) and res.info["duplicate_endpoints_left"] == 0
 
 
-def test_paths_stuck_mid_way_go_to_the_retries_not_the_escalation(monkeypatch):
+def test_paths_stuck_mid_way_get_a_short_escalation_then_the_retries(monkeypatch):
     # A path whose steps collapse mid-way (STEP_SIZE_TOO_SMALL, only raised outside the endgame
-    # zone) met a near-singularity of its route: another γ is the cheap fix, so the first-pass
-    # escalation must skip it and the retry must repair it (measured: Table 2 (3,2,3) m=2
-    # sample 52 spent 1066 s escalating 8 such orbits).  Simulated by marking one first-pass path.
+    # zone) met a near-singularity of its route.  It must not get the full escalation budget
+    # (Table 2 (3,2,3) m=2 sample 52 spent 1066 s escalating 8 such orbits): only stage 1 within
+    # `mixed_precision_midway_time`, and otherwise the retries (another γ) must repair it.
+    # Simulated by marking one first-pass path.
     import jaxhc.monodromy.solver as msolver
     from jaxhc.status import Status
 
     arch = Architecture((1,), 1, 1, 1)
-    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
-    solver.generic  # the generic set is computed with the real tracker
-    real, calls, escalated = msolver.track_padded, [], []
+    real, real_escalate = msolver.track_padded, MonodromySolver._escalate
+    for midway_time in (30.0, 0.0):
+        solver = MonodromySolver(arch, preset("default"), {"seed": 0, "mixed_precision_midway_time": midway_time})
+        solver.generic  # the generic set is computed with the real tracker
+        calls, escalated = [], []
 
-    def first_pass_stuck(*a, **k):
-        r = real(*a, **k)
-        calls.append(1)
-        if len(calls) == 1:
-            r.status[0] = Status.STEP_SIZE_TOO_SMALL
-        return r
+        def first_pass_stuck(*a, **k):
+            r = real(*a, **k)
+            calls.append(1)
+            if len(calls) == 1:
+                r.status[0] = Status.STEP_SIZE_TOO_SMALL
+            return r
 
-    real_escalate = MonodromySolver._escalate
+        def spy(self, paths, *a, rows=None, **k):
+            flagged = set() if rows is None else set(np.asarray(rows).tolist())  # None: the kept retry's route
+            escalated.append((flagged, k.get("max_time"), k.get("extended", True), rows is None))
+            return real_escalate(self, paths, *a, rows=rows, **k)
 
-    def spy(self, paths, *a, rows=None, **k):
-        escalated.append(None if rows is None else set(np.asarray(rows).tolist()))
-        return real_escalate(self, paths, *a, rows=rows, **k)
-
-    monkeypatch.setattr(msolver, "track_padded", first_pass_stuck)
-    monkeypatch.setattr(MonodromySolver, "_escalate", spy)
-    res = solver(sample_data(arch, 0), 0)
-    row0 = set(np.flatnonzero(solver.orbit_map.cls == 0).tolist())
-    assert escalated and not (escalated[0] & row0)  # not escalated on the first route
-    assert res.info["retried_paths"] > 0 and res.info["failed_first_pass"] > 0
-    assert (res.nsolutions, res.ntorus, res.nfailed) == (5, 4, 0)
+        monkeypatch.setattr(msolver, "track_padded", first_pass_stuck)
+        monkeypatch.setattr(MonodromySolver, "_escalate", spy)
+        res = solver(sample_data(arch, 0), 0)
+        row0 = set(np.flatnonzero(solver.orbit_map.cls == 0).tolist())
+        assert not (escalated[0][0] & row0)  # no full escalation on the first route
+        if midway_time:
+            assert escalated[1] == (row0, midway_time, False, False)  # stage 1 only, short budget: enough here
+            assert res.info["retried_paths"] == 0
+        else:
+            assert res.info["retried_paths"] > 0  # the retry repaired it (its route: nothing to escalate)
+            assert all(not (e[0] & row0) or e[3] for e in escalated)
+        assert res.info["failed_first_pass"] > 0
+        assert (res.nsolutions, res.ntorus, res.nfailed) == (5, 4, 0)

@@ -205,6 +205,8 @@ class MonodromySolver:
     ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
     paths (one per orbit) are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
     ``mixed_precision_max_time`` (600: seconds per sample for those paths),
+    ``mixed_precision_midway_time`` (30: seconds of stage 1 for paths whose steps collapsed
+    mid-way, before the retries try another γ),
     ``mixed_precision_give_up_cond`` (1e14: a mixed-precision path whose double Jacobian gets
     worse conditioned than this is handed to the extended-precision stage at once; null: never),
     ``extended_precision_max_paths`` (64 orbits) and ``extended_precision_max_time`` (1200 s): the
@@ -300,16 +302,23 @@ class MonodromySolver:
         # near-degenerate samples) are re-tracked on the SAME route (same γ: another γ
         # permutes which start reaches which root) with extended-precision residuals.
         # Paths whose steps collapsed mid-way (STEP_SIZE_TOO_SMALL is only raised outside the
-        # endgame zone) met a near-singularity of this route, not an ill-conditioned root:
-        # another γ avoids it at the cost of one double-precision pass, where extended precision
-        # crawled (measured: Table 2 (3,2,3) m=2 sample 52, 8 orbits stuck at t = 0.18 and 0.25,
-        # 1066 s in the escalation), so they go to the retries first.
+        # endgame zone) met a near-singularity of this route, not an ill-conditioned root.
+        # Some pass it in mixed precision within seconds (Table 2 (3,2,3) m=2 sample 14: 16 paths,
+        # 6 s), others crawl there (sample 52: 8 orbits stuck at t = 0.18 and 0.25, 1066 s),
+        # while another γ avoids it for one double-precision pass (~35 s there).  So they get
+        # stage 1 only, within `mixed_precision_midway_time` (30 s), and the rest go to the retries.
         midway = np.flatnonzero(paths.status == Status.STEP_SIZE_TOO_SMALL)
         first_rows = np.setdiff1d(self._flagged(paths), midway)
         paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma, rows=first_rows)
         # Rows whose endpoint the escalation certified (extended-precision Newton converged).
         certified = np.zeros(len(paths.x), bool)
         certified[mixed.pop("certified_rows")] = True
+        midway_time = float(self.cfg.get("mixed_precision_midway_time", 30.0))
+        if len(midway) and midway_time > 0:
+            paths, m_mid = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma, rows=midway,
+                                          max_time=midway_time, extended=False)
+            certified[m_mid.pop("certified_rows")] = True
+            _add_info(mixed, m_mid)
         # Distinct nonsingular start points must end at distinct finite points: failed paths,
         # paths at infinity and coinciding endpoints (path jumping) are re-tracked with a new γ
         # and the conservative preset.
@@ -356,13 +365,12 @@ class MonodromySolver:
             # the retries).
             paths, mixed2 = self._escalate(paths, route[0], route[1], data, route[2])
         elif len(midway):
-            # No retry did better: the first route's mid-way failures get their escalation now.
+            # No retry did better: the first route's mid-way failures get the full escalation now.
             paths, mixed2 = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma,
                                            rows=np.setdiff1d(self._flagged(paths), first_rows))
         if mixed2 is not None:
             certified[mixed2.pop("certified_rows")] = True
-            for k in ("paths", "success", "time_s", "extended_paths", "extended_success", "extended_time_s"):
-                mixed[k] = round(mixed[k] + mixed2[k], 3)
+            _add_info(mixed, mixed2)
         dup_left = len(duplicate_paths(paths))
         rescued = 0
         if self.cfg.get("rescue_large", True):
@@ -408,13 +416,15 @@ class MonodromySolver:
         return np.union1d(rows, close_ill_conditioned(paths, self.options.endgame_singular_cond))
 
     def _escalate(self, paths: TrackResult, starts: np.ndarray, p_from: np.ndarray, data: NetworkData,
-                  gamma: complex, rows: np.ndarray | None = None):
+                  gamma: complex, rows: np.ndarray | None = None, max_time: float | None = None,
+                  extended: bool = True):
         """Mixed-precision re-tracking of unfinished or coinciding paths on their own route.
 
         ``starts``: ``Complex[ndarray, "norbits N"]``, the route's start point per orbit (NaN rows:
         orbits that did not take this route, skipped); ``p_from``, ``gamma``: the route's start
         parameters and γ (the first pass: the generic set; a kept retry: its intermediate point);
-        ``rows``: the rows to consider (default: :meth:`_flagged`).
+        ``rows``: the rows to consider (default: :meth:`_flagged`); ``max_time``: stage-1 budget
+        (default ``cfg["mixed_precision_max_time"]``); ``extended``: run stage 2 as well.
 
         From a complete generic set every path of a generic sample ends at its own
         regular root, so any path that did not (SINGULAR, AT_INFINITY, failed, or an
@@ -446,7 +456,8 @@ class MonodromySolver:
             fn_fl = None
         give_up = self.cfg.get("mixed_precision_give_up_cond", 1e14)
         out = track_mixed(sysf.fn, fn_mp, starts[orbits_], p_from, data.params, gamma,
-                          max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)),
+                          max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)) if max_time is None
+                          else float(max_time),
                           give_up_cond=None if give_up is None else float(give_up), fn_flint=fn_fl)
         # Second stage: roots with eps·cond > 1 (cond 4.8e16 at norm 7.4e5, measured on Table 2
         # (3,2,2) m=2 sample 37) are out of reach of a double Jacobian; the same route again with
@@ -454,7 +465,7 @@ class MonodromySolver:
         left = [k for k, o in enumerate(out) if o.status != Status.SUCCESS]
         ext_cap = int(self.cfg.get("extended_precision_max_paths", 64))
         ext_time = float(self.cfg.get("extended_precision_max_time", 1200.0))
-        if left and len(left) <= ext_cap and ext_time > 0:
+        if extended and left and len(left) <= ext_cap and ext_time > 0:
             t1 = time.perf_counter()
             out2 = track_mixed(sysf.fn, fn_mp, starts[orbits_[left]], p_from, data.params, gamma,
                                jacobian="auto", dps=50, max_time=ext_time, fn_flint=fn_fl)
@@ -479,6 +490,12 @@ class MonodromySolver:
         info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)), certified_rows=rows[ok],
                     time_s=round(time.perf_counter() - t0, 3))
         return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), info
+
+
+def _add_info(into: dict, more: dict) -> None:
+    """Add the counters of a second :meth:`MonodromySolver._escalate` call to the first's."""
+    for k in ("paths", "success", "time_s", "extended_paths", "extended_success", "extended_time_s"):
+        into[k] = round(into[k] + more[k], 3)
 
 
 def _reduced_summary(meta: dict) -> dict:
