@@ -148,7 +148,9 @@ def test_paths_stuck_mid_way_get_a_short_escalation_then_the_retries(monkeypatch
     arch = Architecture((1,), 1, 1, 1)
     real, real_escalate = msolver.track_padded, MonodromySolver._escalate
     for midway_time in (30.0, 0.0):
-        solver = MonodromySolver(arch, preset("default"), {"seed": 0, "mixed_precision_midway_time": midway_time})
+        # (sample_predictor None: the first pass is the preset's, so no same-route redo either)
+        solver = MonodromySolver(arch, preset("default"), {"seed": 0, "mixed_precision_midway_time": midway_time,
+                                                           "sample_predictor": None, "sample_predictor_tol": None})
         solver.generic  # the generic set is computed with the real tracker
         calls, escalated = [], []
 
@@ -177,3 +179,44 @@ def test_paths_stuck_mid_way_get_a_short_escalation_then_the_retries(monkeypatch
             assert all(not (e[0] & row0) or e[3] for e in escalated)
         assert res.info["failed_first_pass"] > 0
         assert (res.nsolutions, res.ntorus, res.nfailed) == (5, 4, 0)
+
+
+def test_cheap_first_pass_failures_are_redone_on_the_same_route(monkeypatch):
+    # The per-sample first pass uses the Hermite predictor at a loose tolerance; a path it does
+    # not finish (simulated: one orbit marked MAX_STEPS) is re-tracked on the same route with
+    # the preset (RK4), so it reaches the same root as a preset-only first pass, without retries.
+    import jaxhc.monodromy.solver as msolver
+    from jaxhc.status import Status
+
+    arch = Architecture((1,), 2, 2, 2)
+    real = msolver.track_padded
+    calls = []
+
+    def first_pass_fails(h, x, opts, **k):
+        r = real(h, x, opts, **k)
+        calls.append(opts.predictor)
+        if len(calls) == 1:
+            r.status[0] = Status.MAX_STEPS
+        return r
+
+    data = sample_data(arch, 3)
+    plain = MonodromySolver(arch, preset("default"), {"seed": 0, "sample_predictor": None,
+                                                      "sample_predictor_tol": None})
+    ref = plain(data, 3)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    solver._generic = plain.generic
+    solver._setup_time, solver._from_cache, solver._setup_pending = 0.0, True, False
+    monkeypatch.setattr(msolver, "track_padded", first_pass_fails)
+    res = solver(data, 3)
+    assert calls[:2] == ["hermite", "rk4"]
+    assert res.info["first_pass_redo_orbits"] == 1 and res.info["retried_paths"] == 0
+    assert res.info["failed_first_pass"] == 0 and res.info["sample_predictor"] == "hermite"
+    assert (res.nsolutions, res.ntorus, res.nfailed) == (ref.nsolutions, ref.ntorus, 0) == (17, 16, 0)
+    _match(res.solutions, ref.solutions)
+
+
+def test_bad_sample_predictor_refused():
+    arch = Architecture((1,), 1, 1, 1)
+    for cfg in ({"sample_predictor": "euler"}, {"sample_predictor_tol": 0.5}):
+        with pytest.raises(ValueError, match="sample_predictor"):
+            MonodromySolver(arch, preset("default"), {"seed": 0, **cfg})

@@ -129,3 +129,32 @@ def test_ill_conditioned_simple_root_counts_once():
     assert res.nsolutions == 1 and res.nsingular == 0 and res.nfailed == 0
     assert res.info["promoted_isolated"] == 1 and res.conds.max() > 1e10
     assert np.max(np.abs(res.solutions[0] - 1.0)) < 1e-3
+
+
+@pytest.mark.parametrize("tol", [1e-5, 1e-3])
+def test_hermite_predictor_finds_the_same_roots(tol):
+    # The cubic Hermite predictor (no extra Jacobians) against numpy.roots and the Bézout
+    # count, with the default tolerance and the loose one the monodromy first pass can use.
+    rng = np.random.default_rng(5)
+    deg = 7
+    c = rng.standard_normal(deg + 1) + 1j * rng.standard_normal(deg + 1)
+    opts = jaxhc.preset("default", predictor="hermite", predictor_tol=tol)
+    res = solve(polynomial_system([np.arange(deg + 1)[:, None]], [c]), options=opts, seed=0)
+    assert res.nsolutions == deg and res.nfailed == 0
+    _match(res.solutions[:, 0], np.roots(c[::-1]), 1e-8)
+    n, degrees = 3, (2, 3, 2)
+    sups, coefs = [], []
+    for d in degrees:
+        mons = [e for e in np.ndindex(*(d + 1,) * n) if sum(e) <= d]
+        sups.append(np.array(mons))
+        coefs.append(rng.standard_normal(len(mons)) + 1j * rng.standard_normal(len(mons)))
+    sys3 = polynomial_system(sups, coefs)
+    a = solve(sys3, options=opts, seed=1)
+    b = solve(sys3, seed=1)
+    assert a.nsolutions == b.nsolutions == 12 and a.nfailed == 0
+    _match(a.solutions, b.solutions, 1e-8)
+
+
+def test_unknown_predictor_refused():
+    with pytest.raises(ValueError, match="predictor"):
+        jaxhc.preset("default", predictor="euler")

@@ -45,6 +45,9 @@ class PathState(NamedTuple):
     nu: jax.Array  # Float[Array, "batch n"]     last valuation estimate
     ninf: jax.Array  # Int[Array, "batch"]      consecutive passed infinity tests
     logm: jax.Array  # Bool[Array, "batch"]     stepping in log t (dt holds Δ log t)
+    xprev: jax.Array  # Complex[Array, "batch n"]  last accepted point before x (Hermite predictor)
+    vprev: jax.Array  # Complex[Array, "batch n"]  dx/dt there
+    tprev: jax.Array  # Float[Array, "batch"]     its t; > 1 while there is none yet
 
 
 def _eval_jac(hfn, x, t, args):
@@ -65,6 +68,31 @@ def _tangent(hfn, x, t, args):
 
 def _rel(dx, x):
     return jnp.max(jnp.abs(dx)) / jnp.maximum(1.0, jnp.max(jnp.abs(x)))
+
+
+def _hermite(s: PathState, logm, h, k1):
+    """Cubic Hermite extrapolation through the last two accepted points and their tangents.
+
+    Uses only on-path data, so a step costs two Jacobians (the corrector's) instead of
+    RK4's five; off-path RK4 stages are also worse where cond(J) is large, since the tangent
+    field changes by ~cond·δ at a distance δ from the path.  With σ the step variable (t, or
+    log t in log mode) and the current point at σ = 0, the previous one sits at ``σ0 > 0``
+    (t decreases) and the step goes to ``σ = h < 0``.  First step: Euler's prediction.
+    """
+    t0 = s.t
+    have = s.tprev <= 1.0
+    tp = jnp.where(have, s.tprev, t0 + 1.0)
+    sig0 = jnp.where(logm, jnp.log(jnp.maximum(tp, 1e-300) / jnp.maximum(t0, 1e-300)), tp - t0)
+    m0 = jnp.where(logm, tp, 1.0) * s.vprev
+    L = -sig0  # interval length from the previous point to the current one (σ decreases: L < 0)
+    L = jnp.where(L == 0.0, -1.0, L)
+    u = 1.0 + h / L
+    h00 = 2 * u**3 - 3 * u**2 + 1
+    h10 = u**3 - 2 * u**2 + u
+    h01 = -2 * u**3 + 3 * u**2
+    h11 = u**3 - u**2
+    herm = h00 * s.xprev + (h10 * L) * m0 + h01 * s.x + (h11 * L) * k1
+    return jnp.where(have, herm, s.x + h * k1)
 
 
 def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
@@ -91,13 +119,16 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
         tt = tmap(sig)
         return jnp.where(logm, tt, 1.0) * _tangent(hfn, x, tt.astype(jnp.complex128), args)
 
-    # RK4 predictor; k1 is the stored tangent dx/dt, scaled to the step variable.
-    k1 = jnp.where(logm, t0r, 1.0) * s.v
-    k2 = dxds(s.x + 0.5 * h * k1, 0.5 * h)
-    k3 = dxds(s.x + 0.5 * h * k2, 0.5 * h)
+    k1 = jnp.where(logm, t0r, 1.0) * s.v  # the stored tangent dx/dt, scaled to the step variable
     t1 = tmap(h)
-    k4 = dxds(s.x + h * k3, h)
-    xp = s.x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    if opts.predictor == "hermite":
+        xp = _hermite(s, logm, h, k1)
+    else:
+        # RK4 predictor: three more tangents (Jacobian + solve each) per step.
+        k2 = dxds(s.x + 0.5 * h * k1, 0.5 * h)
+        k3 = dxds(s.x + 0.5 * h * k2, 0.5 * h)
+        k4 = dxds(s.x + h * k3, h)
+        xp = s.x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
     # Newton corrector at t1: two iterations, the second also yields the new tangent.
     tc = t1.astype(jnp.complex128)
     H0, J0, _ = _eval_jac(hfn, xp, tc, args)
@@ -114,18 +145,22 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     # it from shrinking further even though the point is as accurate as it can be.
     accept = finite & (e1 <= opts.max_correction) & (
         (e2 <= opts.contraction * e1) | (e2 <= opts.accuracy_floor))
-    # Step-size control: RK4's local error scales like dt^5.
-    fac = 0.8 * (opts.predictor_tol / jnp.maximum(e1, 1e-300)) ** 0.2
+    # Step-size control: RK4's local error scales like dt^5, the cubic Hermite extrapolation's like dt^4.
+    order = 4.0 if opts.predictor == "hermite" else 5.0
+    fac = 0.8 * (opts.predictor_tol / jnp.maximum(e1, 1e-300)) ** (1.0 / order)
     fac_acc = jnp.clip(fac, 0.5, 2.0)
     fac_rej = jnp.where(jnp.isfinite(fac), jnp.clip(fac, 0.1, 0.5), 0.25)
     new_dt = jnp.where(accept, dt * fac_acc, dt * fac_rej)
 
+    xprev = jnp.where(accept, s.x, s.xprev)
+    vprev = jnp.where(accept, s.v, s.vprev)
+    tprev = jnp.where(accept, s.t, s.tprev)
     x = jnp.where(accept, x2, s.x)
     v = jnp.where(accept, v_new, s.v)
     t = jnp.where(accept, t1, s.t)
     nacc = s.nacc + accept.astype(jnp.int32)
     nrej = s.nrej + (~accept).astype(jnp.int32)
-    st = s._replace(x=x, v=v, t=t, dt=new_dt, nacc=nacc, nrej=nrej)
+    st = s._replace(x=x, v=v, t=t, dt=new_dt, nacc=nacc, nrej=nrej, xprev=xprev, vprev=vprev, tprev=tprev)
 
     # Endgame bookkeeping on accepted steps near t = 0: valuations, divergence.
     st = endgame_update(st, accept, opts)
@@ -176,7 +211,8 @@ def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
         status=jnp.where(bad, Status.NONFINITE, Status.TRACKING).astype(jnp.int32),
         nacc=jnp.zeros(B, jnp.int32), nrej=jnp.zeros(B, jnp.int32),
         logx=jnp.zeros((B, n), f), logt=jnp.zeros(B, f), nu=jnp.zeros((B, n), f),
-        ninf=jnp.zeros(B, jnp.int32), logm=jnp.zeros(B, bool))
+        ninf=jnp.zeros(B, jnp.int32), logm=jnp.zeros(B, bool),
+        xprev=x0, vprev=jnp.zeros((B, n), x0.dtype), tprev=jnp.full(B, 2.0, f))
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 4))

@@ -46,6 +46,9 @@ class TrackerOptions(NamedTuple):
             see :func:`jaxhc.endgame.finalize.resolve_multiplicity`) and below this.
         endgame_singular_cond: a path that stopped short of t = 0 (and is not
             diverging) is singular when the condition number at its last point exceeds this.
+        predictor: ``"rk4"`` (three extra Jacobians and solves per step) or ``"hermite"``
+            (cubic extrapolation through the last two accepted points and tangents: no
+            extra Jacobian, so a step costs 2 Jacobians and solves instead of 5).
     """
 
     max_steps: int = 3000
@@ -69,7 +72,10 @@ class TrackerOptions(NamedTuple):
     singular_cond: float = 1e10
     isolated_max_cond: float = 1e14
     endgame_singular_cond: float = 1e4
+    predictor: str = "rk4"
 
+
+PREDICTORS = ("rk4", "hermite")
 
 PRESETS = {
     "default": TrackerOptions(),
@@ -87,4 +93,6 @@ def preset(name: str = "default", **overrides) -> TrackerOptions:
     bad = [k for k in overrides if k not in fields]
     if bad:
         raise ValueError(f"unknown tracker options {bad}; valid: {fields}")
+    if overrides.get("predictor", "rk4") not in PREDICTORS:
+        raise ValueError(f"unknown predictor {overrides['predictor']!r}; choose from {PREDICTORS}")
     return PRESETS[name]._replace(**overrides)
