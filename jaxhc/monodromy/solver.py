@@ -301,7 +301,8 @@ class MonodromySolver:
         first_opts = self._first_pass_options(opts)
         paths = om.expand(track_padded(h, g.solutions[om.rep], first_opts, batch_size=bs, steps_per_call=spc))
         redo = 0
-        if first_opts != opts:
+        cheap = first_opts != opts
+        if cheap:
             paths, redo = self._redo_on_route(paths, h, g.solutions[om.rep], opts, bs, spc)
         failed_first = paths.nfailed
         dup_first = len(duplicate_paths(paths))
@@ -347,25 +348,31 @@ class MonodromySolver:
             # Failed paths or coinciding endpoints (path jumping, in either the flagged or another
             # path): re-track ALL paths carefully with a new γ; from the 2nd retry on via a random
             # generic intermediate parameter point (another complex line).  Keep the best attempt.
+            # Like the first pass, each retry is a cheap pass (``first_opts``) whose failed or
+            # coinciding orbits are redone on the retry's own route with the conservative preset:
+            # those get exactly the conservative outcome, the others ended at distinct regular roots.
             retried += len(g.solutions)
             start, p_from, ok_orbits = g.solutions[om.rep], g.params, np.arange(om.norbits)
             if attempt > 0:
                 p_mid = random_params(self.arch, rng)
-                st1, x1 = transfer(self.arch, start, g.params, p_mid, careful, rng=rng, batch_size=bs,
-                                   steps_per_call=spc)
+                st1, x1 = transfer(self.arch, start, g.params, p_mid, first_opts if cheap else careful, rng=rng,
+                                   batch_size=bs, steps_per_call=spc)
                 ok_orbits = np.flatnonzero(st1 == Status.SUCCESS)
                 start, p_from = x1[ok_orbits], p_mid
             gamma2 = random_gamma(rng)
             h2 = parameter_homotopy(sysf, p_from, data.params, gamma2)
-            rr = track_padded(h2, start, careful, batch_size=bs, steps_per_call=spc)
+            rr = track_padded(h2, start, first_opts if cheap else careful, batch_size=bs, steps_per_call=spc)
             rows = np.flatnonzero(np.isin(om.cls, ok_orbits))
             r2 = _merge(paths, rows, _select(om.expand(_scatter(rr, ok_orbits, om.norbits)), rows))
+            starts = np.full((om.norbits, self.arch.N), np.nan + 0j)
+            starts[ok_orbits] = start
+            if cheap:
+                r2, n = self._redo_on_route(r2, h2, starts, careful, bs, spc)
+                redo += n
             bad2 = problems(r2)
             if len(bad2) < len(bad):
                 paths, bad = r2, bad2
                 certified[rows] = False  # re-tracked in double
-                starts = np.full((om.norbits, self.arch.N), np.nan + 0j)
-                starts[ok_orbits] = start
                 route = (starts, p_from, gamma2)
         mixed2 = None
         if route is not None:  # (_escalate returns at once when every path is fine)
@@ -401,7 +408,7 @@ class MonodromySolver:
             "patterns": dict(sorted(pats.items(), reverse=True)),
             "heuristic_stop": g.heuristic_stop,
             "paths": int(paths.npaths), "failed_first_pass": int(failed_first),
-            "sample_predictor": self._first_pass_options(opts).predictor, "first_pass_redo_orbits": int(redo), "retried_paths": int(retried),
+            "sample_predictor": self._first_pass_options(opts).predictor, "redo_orbits": int(redo), "retried_paths": int(retried),
             "duplicate_endpoints_first_pass": int(dup_first), "duplicate_endpoints_left": int(dup_left),
             "rescued_large_endpoints": int(rescued), "promoted_isolated": int(promoted),
             "mixed_precision_paths": mixed["paths"], "mixed_precision_success": mixed["success"],
@@ -420,26 +427,29 @@ class MonodromySolver:
         })
         return res
 
-    def _redo_on_route(self, paths: TrackResult, h, reps: np.ndarray, opts: TrackerOptions, bs: int, spc: int):
-        """Orbits whose cheap first-pass path did not end at its own regular root (not SUCCESS, or
-        an endpoint shared with another path) are re-tracked on the same route (same γ, so the
-        same start reaches the same root) with the preset's options, in up to two rounds (a path
-        that jumped onto a failed one only shows once that one is re-tracked).  Those paths then
-        have exactly the outcome the preset alone would have given; the rest of the pipeline
-        (escalation, retries) sees them as before.  Returns (paths, orbits re-tracked)."""
+    def _redo_on_route(self, paths: TrackResult, h, starts: np.ndarray, opts: TrackerOptions, bs: int, spc: int):
+        """Orbits whose cheap path did not end at its own regular root (not SUCCESS, or an
+        endpoint shared with another path) are re-tracked on the same route ``h`` (same γ, so the
+        same start reaches the same root) with ``opts``, in up to two rounds (a path that jumped
+        onto a failed one only shows once that one is re-tracked).  Those paths then have exactly
+        the outcome ``opts`` alone would have given; the rest of the pipeline (escalation,
+        retries) sees them as before.  ``starts``: ``Complex[ndarray, "norbits N"]``, the route's
+        start per orbit (NaN rows: orbits not on this route, left alone).
+        Returns (paths, orbits re-tracked)."""
         om = self.orbit_map
-        done = np.zeros(om.norbits, bool)
+        done = ~np.all(np.isfinite(starts), axis=1)
+        n0 = int(done.sum())
         for _ in range(2):
             rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
             orb = np.unique(om.cls[rows])
             orb = orb[~done[orb]]
             if len(orb) == 0:
                 break
-            rr = track_padded(h, reps[orb], opts, batch_size=bs, steps_per_call=spc)
+            rr = track_padded(h, starts[orb], opts, batch_size=bs, steps_per_call=spc)
             done[orb] = True
             rws = np.flatnonzero(np.isin(om.cls, orb))
             paths = _merge(paths, rws, _select(om.expand(_scatter(rr, orb, om.norbits)), rws))
-        return paths, int(done.sum())
+        return paths, int(done.sum()) - n0
 
     def _first_pass_options(self, opts: TrackerOptions) -> TrackerOptions:
         """Tracker options of the per-sample first pass: ``cfg["sample_predictor"]`` (default
