@@ -217,6 +217,7 @@ def test_cheap_first_pass_failures_are_redone_on_the_same_route(monkeypatch):
 
 def test_bad_sample_predictor_refused():
     arch = Architecture((1,), 1, 1, 1)
-    for cfg in ({"sample_predictor": "euler"}, {"sample_predictor_tol": 0.5}):
-        with pytest.raises(ValueError, match="sample_predictor"):
+    for cfg in ({"sample_predictor": "euler"}, {"sample_predictor_tol": 0.5}, {"generic_predictor": "euler"},
+                {"generic_predictor_tol": -1.0}):
+        with pytest.raises(ValueError, match=next(iter(cfg)).removesuffix("_tol")):
             MonodromySolver(arch, preset("default"), {"seed": 0, **cfg})

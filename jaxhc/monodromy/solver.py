@@ -68,8 +68,14 @@ class GenericSet:
 def compute_generic_set(arch: Architecture, options: TrackerOptions | None = None, seed: int = 0, *,
                         loops_without_new: int = 10, max_loops: int = 200, start_pairs: int = 4,
                         batch_size: int = 256, steps_per_call: int = 16, use_bounds: bool = True,
-                        trace_max_points: int = 0, verbose: bool = False) -> GenericSet:
+                        trace_max_points: int = 0, verbose: bool = False,
+                        loop_options: TrackerOptions | None = None) -> GenericSet:
     """Generic solution set of the full network, stratum by stratum (see module docstring).
+
+    ``loop_options``: tracker options of the monodromy loops and the transfers between strata
+    (default: ``options``).  A loose, cheap tracker is safe there: every endpoint is Newton-
+    refined, so a path that jumps still ends at a solution, and the stop rule does not trust
+    any single path.  The trace tests always use ``options``.
 
     ``trace_max_points``: reduced networks whose monodromy stopped heuristically with at
     most this many torus points get a trace test (:func:`.trace.trace_test`); when it
@@ -77,6 +83,7 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
     """
     t0 = time.perf_counter()
     opts = options or preset("default")
+    lopts = loop_options or opts
     rng = np.random.default_rng((seed, 7))
     p_gen = random_params(arch, rng)
     strata = enumerate_strata(arch)
@@ -90,7 +97,7 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
     for k, (red, group) in enumerate(sorted(by_arch.items(), key=lambda kv: kv[0].N)):
         bound = torus_bound(red) if use_bounds else None
         base = group[0].restrict_params(p_gen)
-        mr = monodromy_solve(red, opts, seed=int(rng.integers(2**31)), p_base=base,
+        mr = monodromy_solve(red, lopts, seed=int(rng.integers(2**31)), p_base=base,
                              loops_without_new=loops_without_new, max_loops=max_loops, start_pairs=start_pairs,
                              bound=bound, batch_size=batch_size, steps_per_call=steps_per_call, verbose=verbose)
         loops += mr.loops
@@ -128,7 +135,7 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
                 # Track one point per sign-flip orbit (mr.solutions is grouped by orbit), expand after.
                 G = sign_group(red)
                 cnt = _Counter()
-                st, xe = transfer(red, mr.solutions[:: len(G)], base, s.restrict_params(p_gen), opts, rng=rng,
+                st, xe = transfer(red, mr.solutions[:: len(G)], base, s.restrict_params(p_gen), lopts, rng=rng,
                                   batch_size=batch_size, steps_per_call=steps_per_call, counter=cnt)
                 ok = (st == Status.SUCCESS) & torus_mask(xe)
                 x, lost = orbits(xe[ok], G), int((~ok).sum()) * len(G)
@@ -214,6 +221,8 @@ class MonodromySolver:
     precision could not finish (roots with eps·cond > 1),
     ``sample_predictor`` / ``sample_predictor_tol`` (``"hermite"``, 1e-3; None: the preset's):
     predictor and its tolerance for the per-sample first pass only (see :meth:`_first_pass_options`),
+    ``generic_predictor`` / ``generic_predictor_tol`` (``"hermite"``, 1e-3; None: the preset's):
+    the same for the generic set's monodromy loops and transfers (see :meth:`_loop_options`),
     ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
     paths, :func:`compute_generic_total_degree`), ``name`` (reported as ``info["solver"]``).
     """
@@ -223,7 +232,8 @@ class MonodromySolver:
         self.options = options or preset("default")
         self.cfg = dict(cfg or {})
         self._generic: GenericSet | None = None
-        self._first_pass_options(self.options)  # bad sample_predictor settings fail here, not after the setup
+        # Bad predictor settings fail here, not after the setup.
+        self._first_pass_options(self.options), self._loop_options()
 
     # -- generic set ---------------------------------------------------------
     def _cache_path(self) -> Path | None:
@@ -234,6 +244,9 @@ class MonodromySolver:
         if int(self.cfg.get("trace_max_points", 0) or 0):  # (absent from older caches' keys)
             keys["trace_max_points"] = int(self.cfg["trace_max_points"])
         keys["generic"] = self.cfg.get("generic", "monodromy")
+        lo = self._loop_options()
+        if lo != self.options and keys["generic"] == "monodromy":  # (absent from older caches' keys)
+            keys["loop_opts"] = [lo.predictor, lo.predictor_tol]
         # Options added later are left out at their default value, so older caches stay valid.
         later = {"predictor": "rk4"}
         keys["opts"] = [v for k, v in self.options._asdict().items() if later.get(k, object()) != v]
@@ -261,7 +274,8 @@ class MonodromySolver:
                         loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
                         start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
                         steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
-                        trace_max_points=int(c.get("trace_max_points", 0) or 0), verbose=bool(c.get("verbose", False)))
+                        trace_max_points=int(c.get("trace_max_points", 0) or 0), verbose=bool(c.get("verbose", False)),
+                        loop_options=self._loop_options())
                 self._setup_time, self._from_cache = time.perf_counter() - t0, False
                 if path is not None:
                     self._generic.save(path)
@@ -451,6 +465,13 @@ class MonodromySolver:
             paths = _merge(paths, rws, _select(om.expand(_scatter(rr, orb, om.norbits)), rws))
         return paths, int(done.sum()) - n0
 
+    def _loop_options(self) -> TrackerOptions:
+        """Tracker options of the generic set's monodromy loops and transfers:
+        ``cfg["generic_predictor"]`` (default ``"hermite"``) and ``cfg["generic_predictor_tol"]``
+        (default 1e-3) override the preset's (None: keep them); see :func:`compute_generic_set`."""
+        return _override(self.options, self.cfg.get("generic_predictor", "hermite"),
+                         self.cfg.get("generic_predictor_tol", 1e-3), "generic_predictor")
+
     def _first_pass_options(self, opts: TrackerOptions) -> TrackerOptions:
         """Tracker options of the per-sample first pass: ``cfg["sample_predictor"]`` (default
         ``"hermite"``) and ``cfg["sample_predictor_tol"]`` (default 1e-3) override the preset's
@@ -464,17 +485,8 @@ class MonodromySolver:
         paths leaves the set intact).  Those, and every path that did not end in SUCCESS, are
         re-tracked on the same route with the preset's own options (:meth:`_redo_on_route`)
         before the escalation and the retries."""
-        pred = self.cfg.get("sample_predictor", "hermite")
-        tol = self.cfg.get("sample_predictor_tol", 1e-3)
-        if pred is not None:
-            if pred not in PREDICTORS:
-                raise ValueError(f"sample_predictor must be 'rk4' or 'hermite', got {pred!r}")
-            opts = opts._replace(predictor=str(pred))
-        if tol is not None:
-            if not 0 < float(tol) < opts.max_correction:
-                raise ValueError(f"sample_predictor_tol must be in (0, max_correction = {opts.max_correction}), got {tol}")
-            opts = opts._replace(predictor_tol=float(tol))
-        return opts
+        return _override(opts, self.cfg.get("sample_predictor", "hermite"), self.cfg.get("sample_predictor_tol", 1e-3),
+                         "sample_predictor")
 
     def _flagged(self, paths: TrackResult) -> np.ndarray:
         """Rows the escalation would re-track: not SUCCESS, coinciding, or close and ill-conditioned."""
@@ -556,6 +568,20 @@ class MonodromySolver:
         info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)), certified_rows=rows[ok],
                     time_s=round(time.perf_counter() - t0, 3))
         return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), info
+
+
+def _override(opts: TrackerOptions, pred, tol, key: str) -> TrackerOptions:
+    """``opts`` with predictor ``pred`` and ``predictor_tol`` ``tol`` (None: unchanged); ``key``
+    names the config entries in error messages."""
+    if pred is not None:
+        if pred not in PREDICTORS:
+            raise ValueError(f"{key} must be one of {PREDICTORS}, got {pred!r}")
+        opts = opts._replace(predictor=str(pred))
+    if tol is not None:
+        if not 0 < float(tol) < opts.max_correction:
+            raise ValueError(f"{key}_tol must be in (0, max_correction = {opts.max_correction}), got {tol}")
+        opts = opts._replace(predictor_tol=float(tol))
+    return opts
 
 
 def _add_info(into: dict, more: dict) -> None:
