@@ -24,7 +24,7 @@ import numpy as np
 
 from .system.network import Architecture
 
-__all__ = ["Stratum", "enumerate_strata", "pattern_of", "pattern_string", "torus_bound"]
+__all__ = ["Stratum", "enumerate_strata", "pattern_of", "pattern_string", "patterns_of", "torus_bound"]
 
 
 def pattern_string(arch: Architecture, kept) -> str:
@@ -124,6 +124,33 @@ def pattern_of(arch: Architecture, w, tol: float = 1e-8) -> str:
         expected = np.zeros(arch.N, bool)
         expected[_weight_index(arch, kept)] = True
     return pat if np.array_equal(expected, nz) else pat + "*"
+
+
+def patterns_of(arch: Architecture, W, tol=1e-8) -> list[str]:
+    """:func:`pattern_of` of every row of ``W: Complex[ndarray, "k N"]`` at once (``tol``: a
+    scalar or one relative tolerance per row); vectorized, for the per-sample counts."""
+    W = np.asarray(W).reshape(-1, arch.N)
+    if len(W) == 0:
+        return []
+    scale = np.maximum(1.0, np.max(np.abs(W), axis=1))
+    nz = np.abs(W) > np.broadcast_to(np.asarray(tol, float), (len(W),))[:, None] * scale[:, None]
+    mats = arch.split(nz)  # per layer: Bool[ndarray, "rows d_{k+1} d_k"]
+    kept = [mats[k].any(axis=2) for k in range(arch.H)]  # hidden neurons with a nonzero incoming row
+    dims = arch.layer_dims
+    ones = lambda d: np.ones((len(W), d), bool)  # noqa: E731
+    layers = [ones(dims[0]), *kept, ones(dims[-1])]
+    expected = np.concatenate([(layers[k + 1][:, :, None] & layers[k][:, None, :]).reshape(len(W), -1)
+                               for k in range(arch.H + 1)], axis=1)
+    expected &= np.all([kk.any(axis=1) for kk in kept], axis=0)[:, None]  # an empty layer: the origin
+    star = np.any(expected != nz, axis=1)
+    out, memo = [], {}
+    key = np.concatenate(kept, axis=1)
+    for r in range(len(W)):
+        kb = key[r].tobytes()
+        if kb not in memo:
+            memo[kb] = pattern_string(arch, [tuple(np.flatnonzero(kk[r]).tolist()) for kk in kept])
+        out.append(memo[kb] + ("*" if star[r] else ""))
+    return out
 
 
 def torus_bound(reduced: Architecture) -> int | None:

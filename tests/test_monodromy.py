@@ -6,7 +6,7 @@ import pytest
 from jaxhc import Architecture, NetworkData, gradient_system, preset, sample_data, solve
 from jaxhc.monodromy import MonodromySolver, monodromy_solve, start_pair
 from jaxhc.monodromy.core import residual_and_cond, transfer
-from jaxhc.strata import enumerate_strata, pattern_of, sign_group
+from jaxhc.strata import enumerate_strata, pattern_of, patterns_of, sign_group
 
 
 def _match(a, b, tol=1e-6):
@@ -221,3 +221,33 @@ def test_bad_sample_predictor_refused():
                 {"generic_predictor_tol": -1.0}):
         with pytest.raises(ValueError, match=next(iter(cfg)).removesuffix("_tol")):
             MonodromySolver(arch, preset("default"), {"seed": 0, **cfg})
+
+
+def test_vectorized_patterns_agree_with_pattern_of():
+    # patterns_of (all rows at once) against the per-point pattern_of, on points of every
+    # stratum plus stray zeros and tiny entries (which must get the '*' mark), per-row tolerances.
+    rng = np.random.default_rng(0)
+    for arch in (Architecture((3,), 2, 3, 2), Architecture((2, 2), 1, 2, 1), Architecture((1, 2, 1), 2, 1, 1)):
+        X = np.concatenate([np.zeros((3, arch.N), complex) if s.is_origin else
+                            s.embed(rng.standard_normal((3, s.reduced.N)) + 0j) for s in enumerate_strata(arch)])
+        X[::7, 0] = 0
+        X[::5, -1] = 1e-12
+        tols = rng.uniform(1e-14, 1e-6, len(X))
+        pats = patterns_of(arch, X, tols)
+        assert pats == [pattern_of(arch, w, t) for w, t in zip(X, tols)]
+        assert any(p.endswith("*") for p in pats) and len(set(pats)) > len(enumerate_strata(arch))
+
+
+def test_coinciding_finds_exactly_the_shared_endpoints():
+    # Random points, some copied with a 1e-9 relative perturbation (coinciding) and some with
+    # 1e-3 (distinct); masked-out rows never count.
+    from jaxhc.monodromy.core import coinciding
+
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((300, 6)) + 1j * rng.standard_normal((300, 6))) * 10.0 ** rng.integers(-2, 4, (300, 1))
+    x[10:20] = x[0:10] * (1 + 1e-9)
+    x[20:30] = x[30:40] * (1 + 1e-3)
+    x[50] = x[60]
+    mask = np.ones(300, bool)
+    mask[60] = False
+    assert coinciding(x, mask).tolist() == list(range(0, 20))

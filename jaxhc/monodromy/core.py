@@ -152,15 +152,18 @@ def coinciding(x: np.ndarray, mask: np.ndarray | None = None, rtol: float = 1e-6
     w /= np.abs(w).sum()
     key = np.real(y @ w)
     order = np.argsort(key)
-    scale = np.maximum(1.0, np.max(np.abs(y), axis=1))
+    ks, ys = key[order], y[order]
+    tol = rtol * np.maximum(1.0, np.max(np.abs(ys), axis=1))
     dup = np.zeros(len(y), bool)
-    for a, i in enumerate(order):
-        for j in order[a + 1 :]:
-            if key[j] - key[i] > rtol * scale[i]:
-                break
-            if np.max(np.abs(y[j] - y[i])) <= rtol * scale[i]:
-                dup[i] = dup[j] = True
-    return ok[dup]
+    # Compare each point with the next `off` in key order, for growing `off`, while any key
+    # window (|key difference| <= tol of the earlier point) still reaches that far.
+    for off in range(1, len(ys)):
+        i = np.flatnonzero(ks[off:] - ks[:-off] <= tol[:-off])
+        if len(i) == 0:
+            break
+        close = i[np.max(np.abs(ys[i + off] - ys[i]), axis=1) <= tol[i]]
+        dup[close] = dup[close + off] = True
+    return ok[np.sort(order[dup])]
 
 
 @dataclasses.dataclass

@@ -26,7 +26,7 @@ import numpy as np
 from ..homotopy.base import parameter_homotopy, random_gamma
 from ..solutions.result import Result
 from ..status import Status
-from ..strata import enumerate_strata, pattern_of, torus_bound
+from ..strata import enumerate_strata, patterns_of, torus_bound
 from ..system.network import Architecture, NetworkData
 from ..tracker.options import PREDICTORS, TrackerOptions, preset
 from ..tracker.stream import TrackResult
@@ -186,7 +186,7 @@ def compute_generic_total_degree(arch: Architecture, options: TrackerOptions | N
     res = solve(arch_system(arch).with_params(p_gen), options=options, seed=int(rng.integers(2**31)),
                 batch_size=batch_size, steps_per_call=steps_per_call, progress=progress)
     X = res.solutions
-    pats = [pattern_of(arch, w, res.torus_tol) for w in X]
+    pats = patterns_of(arch, X, res.torus_tol)
     strata: dict[str, dict] = {}
     for p in pats:
         strata.setdefault(p, {"n": 0, "lost_in_transfer": 0})["n"] += 1
@@ -412,8 +412,7 @@ class MonodromySolver:
         res = Result.from_paths(paths, {}, certified=certified)
         pats: dict[str, int] = {}
         tols = np.broadcast_to(res._tol(res.torus_tol), (len(res.solutions),))  # relative, per solution
-        for w, tol in zip(res.solutions, tols):
-            p = pattern_of(self.arch, w, float(tol))
+        for p in patterns_of(self.arch, res.solutions, tols):
             pats[p] = pats.get(p, 0) + 1
         res.info.update({
             "solver": self.cfg.get("name", "monodromy"), "generic_method": g.meta.get("method", "monodromy"),
