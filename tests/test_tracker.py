@@ -32,15 +32,19 @@ def test_univariate_against_numpy_roots(seed):
     assert np.all(res.residuals < 1e-10)
 
 
-def test_dense_system_attains_bezout():
-    rng = np.random.default_rng(3)
-    n, degrees = 3, (2, 3, 2)
+def _dense_system(rng, degrees=(2, 3, 2)):
+    """A dense system in len(degrees) unknowns with random complex coefficients (Bézout count prod(degrees))."""
+    n = len(degrees)
     sups, coefs = [], []
     for d in degrees:
         mons = [e for e in np.ndindex(*(d + 1,) * n) if sum(e) <= d]
         sups.append(np.array(mons))
         coefs.append(rng.standard_normal(len(mons)) + 1j * rng.standard_normal(len(mons)))
-    res = solve(polynomial_system(sups, coefs), seed=1)
+    return polynomial_system(sups, coefs)
+
+
+def test_dense_system_attains_bezout():
+    res = solve(_dense_system(np.random.default_rng(3)), seed=1)
     assert res.nsolutions == 12 and res.nat_infinity == 0 and res.nfailed == 0
     assert np.all(res.conds < 1e8)
 
@@ -142,13 +146,7 @@ def test_hermite_predictor_finds_the_same_roots(tol):
     res = solve(polynomial_system([np.arange(deg + 1)[:, None]], [c]), options=opts, seed=0)
     assert res.nsolutions == deg and res.nfailed == 0
     _match(res.solutions[:, 0], np.roots(c[::-1]), 1e-8)
-    n, degrees = 3, (2, 3, 2)
-    sups, coefs = [], []
-    for d in degrees:
-        mons = [e for e in np.ndindex(*(d + 1,) * n) if sum(e) <= d]
-        sups.append(np.array(mons))
-        coefs.append(rng.standard_normal(len(mons)) + 1j * rng.standard_normal(len(mons)))
-    sys3 = polynomial_system(sups, coefs)
+    sys3 = _dense_system(rng)
     a = solve(sys3, options=opts, seed=1)
     b = solve(sys3, seed=1)
     assert a.nsolutions == b.nsolutions == 12 and a.nfailed == 0

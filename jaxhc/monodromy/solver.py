@@ -421,7 +421,7 @@ class MonodromySolver:
             "patterns": dict(sorted(pats.items(), reverse=True)),
             "heuristic_stop": g.heuristic_stop,
             "paths": int(paths.npaths), "failed_first_pass": int(failed_first),
-            "sample_predictor": self._first_pass_options(opts).predictor, "redo_orbits": int(redo), "retried_paths": int(retried),
+            "sample_predictor": first_opts.predictor, "redo_orbits": int(redo), "retried_paths": int(retried),
             "duplicate_endpoints_first_pass": int(dup_first), "duplicate_endpoints_left": int(dup_left),
             "rescued_large_endpoints": int(rescued), "promoted_isolated": int(promoted),
             "mixed_precision_paths": mixed["paths"], "mixed_precision_success": mixed["success"],
