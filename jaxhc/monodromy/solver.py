@@ -38,6 +38,7 @@ from .core import (_Counter, arch_system, coinciding, monodromy_solve, orbits, r
 __all__ = ["MonodromySolver", "GenericSet"]
 
 CACHE_VERSION = 1
+MIXED_BACKENDS = ("double_double", "mpmath")
 
 
 class GenericSet:
@@ -216,6 +217,10 @@ class MonodromySolver:
     mid-way, before the retries try another γ),
     ``mixed_precision_give_up_cond`` (1e14: a mixed-precision path whose double Jacobian gets
     worse conditioned than this is handed to the extended-precision stage at once; null: never),
+    ``mixed_precision_backend`` (``"double_double"``: all those paths at once in one jitted batch
+    with double-double residuals, :mod:`jaxhc.tracker.dd_tracker`; ``"mpmath"``: one at a time on
+    the host with FLINT/mpmath residuals, :func:`~jaxhc.tracker.mixed_precision.track_mixed`),
+    ``mixed_precision_predictor`` (``"hermite"`` or ``"rk4"``: the predictor of that stage),
     ``extended_precision_max_paths`` (64 orbits) and ``extended_precision_max_time`` (1200 s): the
     same route once more with Jacobians in extended precision too, for the orbits that mixed
     precision could not finish (roots with eps·cond > 1),
@@ -234,6 +239,9 @@ class MonodromySolver:
         self._generic: GenericSet | None = None
         # Bad predictor settings fail here, not after the setup.
         self._first_pass_options(self.options), self._loop_options()
+        for key, allowed in (("mixed_precision_backend", MIXED_BACKENDS), ("mixed_precision_predictor", PREDICTORS)):
+            if self.cfg.get(key) is not None and self.cfg[key] not in allowed:
+                raise ValueError(f"{key} must be one of {allowed}, got {self.cfg[key]!r}")
 
     # -- generic set ---------------------------------------------------------
     def _cache_path(self) -> Path | None:
@@ -532,10 +540,19 @@ class MonodromySolver:
         except ImportError:
             fn_fl = None
         give_up = self.cfg.get("mixed_precision_give_up_cond", 1e14)
-        out = track_mixed(sysf.fn, fn_mp, starts[orbits_], p_from, data.params, gamma,
-                          max_time=float(self.cfg.get("mixed_precision_max_time", 600.0)) if max_time is None
-                          else float(max_time),
-                          give_up_cond=None if give_up is None else float(give_up), fn_flint=fn_fl)
+        budget = float(self.cfg.get("mixed_precision_max_time", 600.0)) if max_time is None else float(max_time)
+        give_up = None if give_up is None else float(give_up)
+        pred = self.cfg.get("mixed_precision_predictor", "hermite")
+        if self.cfg.get("mixed_precision_backend", "double_double") == "double_double":
+            # All orbits at once, in jit (jaxhc.tracker.dd_tracker).
+            from ..tracker.dd_tracker import track_dd
+            from ..tracker.double_double import gradient_function_dd
+
+            out = track_dd(sysf.fn, gradient_function_dd(self.arch), starts[orbits_], p_from, data.params, gamma,
+                           max_time=budget, give_up_cond=give_up, predictor=pred, fn_mp=fn_mp, fn_flint=fn_fl)
+        else:  # "mpmath": one orbit at a time on the host, residuals with mpmath / FLINT
+            out = track_mixed(sysf.fn, fn_mp, starts[orbits_], p_from, data.params, gamma, max_time=budget,
+                              give_up_cond=give_up, predictor=pred, fn_flint=fn_fl)
         # Second stage: roots with eps·cond > 1 (cond 4.8e16 at norm 7.4e5, measured on Table 2
         # (3,2,2) m=2 sample 37) are out of reach of a double Jacobian; the same route again with
         # Jacobians and tangents in extended precision and the on-path Hermite predictor.
