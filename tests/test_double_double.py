@@ -13,7 +13,8 @@ from jaxhc.status import Status
 from jaxhc.system.gradient import gradient_function, gradient_function_flint, gradient_function_mp
 from jaxhc.system.network import Architecture, sample_data
 from jaxhc.tracker.dd_tracker import track_dd
-from jaxhc.tracker.double_double import concat, dd_from_complex, gradient_function_dd, two_prod, two_sum
+from jaxhc.tracker.double_double import (COMPILER_OPTIONS, concat, dd_from_complex, gradient_function_dd, two_prod,
+                                         two_sum)
 from jaxhc.tracker.mixed_precision import track_mixed
 
 
@@ -23,8 +24,13 @@ def test_error_free_transformations_are_exact():
     rng = np.random.default_rng(0)
     a = rng.standard_normal(3000) * np.exp(rng.uniform(-70, 70, 3000))
     b = rng.standard_normal(3000) * np.exp(rng.uniform(-70, 70, 3000))
-    s, e = map(np.asarray, jax.jit(two_sum)(a, b))
-    p, f = map(np.asarray, jax.jit(two_prod)(a, b))
+    for opts in (COMPILER_OPTIONS, None):  # as the tracker compiles them, and with XLA's defaults
+        _check_eft(a, b, opts)
+
+
+def _check_eft(a, b, opts):
+    s, e = map(np.asarray, jax.jit(two_sum, compiler_options=opts)(a, b))
+    p, f = map(np.asarray, jax.jit(two_prod, compiler_options=opts)(a, b))
     for i in range(len(a)):
         fa, fb = Fraction(float(a[i])), Fraction(float(b[i]))
         assert Fraction(float(s[i])) + Fraction(float(e[i])) == fa + fb
@@ -40,7 +46,7 @@ def test_gradient_to_32_digits(arch):
     rng = np.random.default_rng(arch.N)
     w = 30 * (rng.standard_normal(arch.N) + 1j * rng.standard_normal(arch.N))
     p = np.asarray(sample_data(arch, 2).params)
-    r = jax.jit(gradient_function_dd(arch))(w, p)
+    r = jax.jit(gradient_function_dd(arch), compiler_options=COMPILER_OPTIONS)(w, p)
     old, flint.ctx.dps = flint.ctx.dps, 60
     try:
         ex = gradient_function_flint(arch)([flint.acb(z.real, z.imag) for z in w], [flint.acb(z.real, z.imag) for z in p])

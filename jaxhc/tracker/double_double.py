@@ -18,7 +18,7 @@ splitting of ``two_prod`` masks the low 27 mantissa bits instead of using Veltka
 cannot break it.  The low half then has up to 27 bits and ``lo_a * lo_b`` may round by
 2^-106 relative to ``a b``: below double-double's own unit roundoff (2^-104).  XLA does not
 reassociate floating-point sums on CPU (no fast-math by default), which ``two_sum`` needs;
-the tests check both against exact rational arithmetic.
+the tests check both against exact rational arithmetic, compiled with :data:`COMPILER_OPTIONS`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["DD", "dd_from_complex", "gradient_function_dd"]
+__all__ = ["DD", "COMPILER_OPTIONS", "dd_from_complex", "gradient_function_dd"]
+
+# XLA options for every jitted function doing double-double arithmetic.  XLA:CPU's (new)
+# fusion emitters recompute shared subexpressions once per output: a complex double-double
+# product has four outputs sharing its two_prods, and the gradient's chained matrix products
+# multiply that (168 multiplies after optimization for the 28 of one 3x3 by 3x2 product,
+# measured).  The older loop emitter does not: the gradient of Table 2 (3,2,3) m=2 in
+# double-double, batch 64, 0.82 ms instead of 4.6 ms (measured; the double-precision tracker
+# gains only ~7% from it, so it keeps the default).
+COMPILER_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 
 _MASK = np.uint64(0xFFFFFFFFF8000000)  # keeps the sign, the exponent and the top 25 stored mantissa bits
 
