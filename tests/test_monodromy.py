@@ -251,3 +251,32 @@ def test_coinciding_finds_exactly_the_shared_endpoints():
     mask = np.ones(300, bool)
     mask[60] = False
     assert coinciding(x, mask).tolist() == list(range(0, 20))
+
+
+def test_multiplicity_check_once_per_orbit_matches_every_endpoint():
+    # resolve_multiplicity with the orbit map (Newton and condition numbers once per sign-flip
+    # orbit, mapped to the other rows) against the same check on every endpoint: same statuses,
+    # points, residuals and conditions; one orbit marked SINGULAR is promoted back by both.
+    from jaxhc.endgame.finalize import resolve_multiplicity
+    from jaxhc.homotopy.base import parameter_homotopy
+    from jaxhc.monodromy.core import arch_system, track_padded
+    from jaxhc.status import Status
+
+    arch = Architecture((2,), 2, 2, 1)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    g, om = solver.generic, solver.orbit_map
+    assert om.norbits < len(g.solutions)
+    data = sample_data(arch, 1)
+    h = parameter_homotopy(arch_system(arch), g.params, data.params, np.exp(0.9j))
+    paths = om.expand(track_padded(h, g.solutions[om.rep], preset("default"), batch_size=64, steps_per_call=16))
+    assert np.all(paths.status == Status.SUCCESS)
+    big = np.flatnonzero(np.bincount(om.cls) > 1)[0]  # an orbit with several points
+    paths.status[om.cls == big] = Status.SINGULAR
+    fn, opts = arch_system(arch).fn, preset("default")
+    a, pa, da = resolve_multiplicity(paths, fn, data.params, opts)
+    b, pb, db = resolve_multiplicity(paths, fn, data.params, opts, orbit_map=om)
+    assert (pa, da) == (pb, db) == (int((om.cls == big).sum()), 0)
+    assert np.array_equal(a.status, b.status) and np.all(b.status == Status.SUCCESS)
+    np.testing.assert_allclose(b.x, a.x, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(b.residual, a.residual, rtol=1e-6, atol=1e-14)
+    np.testing.assert_allclose(b.cond, a.cond, rtol=1e-8)

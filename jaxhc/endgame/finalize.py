@@ -141,7 +141,7 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
     return out, new, res, np.where(ok, scond, cond0)
 
 
-def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4, certified=None):
+def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4, certified=None, orbit_map=None):
     """Singular or not, decided by how many paths end at a point (after path-jumping repair).
 
     For a complete homotopy (total degree; a parameter homotopy from a complete
@@ -162,6 +162,13 @@ def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4,
       (3,2,3) m=2 sample 37, pairs of distinct roots 1.01e-4 apart relative, cond ~1e13,
       which the double-precision clustering had taken for 32 double roots).
 
+    * ``orbit_map`` (a :class:`~jaxhc.monodromy.orbits.OrbitMap` over the rows of ``paths.x``,
+      whose rows are exact sign-flip images of each other): Newton refinement and condition
+      numbers once per orbit, mapped to the other rows.  The gradient map is equivariant
+      (F(Sx) = S F(x), J(Sx) = S J(x) S for the flips S), so every row of an orbit has the
+      same residual, correction and singular values: Table 2 (3,2,3) m=2 refines 1377 orbit
+      points instead of 8825 endpoints per sample.
+
     ``paths``: a :class:`~jaxhc.tracker.stream.TrackResult`.  Returns ``(paths, n_promoted, n_demoted)``.
     """
     import dataclasses
@@ -175,7 +182,18 @@ def resolve_multiplicity(paths, fn, p, opts, iters: int = 8, rtol: float = 1e-4,
     if len(rows) == 0:
         return paths, 0, 0
     x = paths.x[rows]
-    xr, last, res, cond, _, scond = refine_padded(fn, x, p, iters)
+    if orbit_map is None:
+        xr, last, res, cond, _, scond = refine_padded(fn, x, p, iters)
+    else:
+        om = orbit_map
+        orb, first = np.unique(om.cls[rows], return_index=True)
+        r0 = rows[first]
+        xo, last, res, cond, _, scond = refine_padded(fn, om.G[om.g[r0]] * paths.x[r0], p, iters)  # rep frames
+        per_orbit = np.zeros((om.norbits, x.shape[1]), xo.dtype)
+        per_orbit[orb] = xo
+        xr = om.images(per_orbit, rows)
+        pos = np.searchsorted(orb, om.cls[rows])
+        last, res, cond, scond = last[pos], res[pos], cond[pos], scond[pos]
     good = np.all(np.isfinite(xr), axis=1)
     xc = np.where(good[:, None], xr, x)
     lab = cluster_labels(xc, rtol)

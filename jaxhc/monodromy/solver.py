@@ -416,7 +416,7 @@ class MonodromySolver:
         from ..endgame.finalize import resolve_multiplicity
 
         paths, promoted, demoted = resolve_multiplicity(paths, sysf.fn, data.params, self.options,
-                                                        certified=certified)
+                                                        certified=certified, orbit_map=om)
         res = Result.from_paths(paths, {}, certified=certified)
         pats: dict[str, int] = {}
         tols = np.broadcast_to(res._tol(res.torus_tol), (len(res.solutions),))  # relative, per solution
