@@ -16,12 +16,12 @@ while a true singular point has ``σ_min = 0`` in every scaling.
 
 from __future__ import annotations
 
-import functools
 
 import jax
 import jax.numpy as jnp
 
 from ..status import Status
+from ..tracker.xla_options import kernel_jit
 
 __all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity"]
 
@@ -49,7 +49,7 @@ def _newton(fn, x, p, iters):
     return jax.lax.fori_loop(0, iters, body, (x, jnp.float64(jnp.inf)))
 
 
-@functools.partial(jax.jit, static_argnums=(0, 3))
+@kernel_jit(static_argnums=(0, 3))
 def refine(fn, x, p, iters: int = 4):
     """Newton-refine a batch ``x: Complex[Array, "batch n"]`` on ``F(·; p)``.
 

@@ -40,6 +40,7 @@ from ..system.network import Architecture
 from ..system.system import System
 from ..tracker.options import TrackerOptions, preset
 from ..tracker.stream import TrackResult, track
+from ..tracker.xla_options import kernel_jit
 
 __all__ = ["MonodromyResult", "arch_system", "monodromy_solve", "new_points", "random_params",
            "start_pair", "torus_mask", "track_padded", "transfer"]
@@ -64,7 +65,7 @@ def random_params(arch: Architecture, rng: np.random.Generator) -> np.ndarray:
 @functools.lru_cache(maxsize=None)
 def _jac_fn(arch: Architecture):
     fn = gradient_function(arch)
-    return jax.jit(lambda w, p: (fn(w, p), jax.jacfwd(fn, holomorphic=True)(w, p)))
+    return kernel_jit(lambda w, p: (fn(w, p), jax.jacfwd(fn, holomorphic=True)(w, p)))
 
 
 def torus_point(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -16,7 +16,6 @@ costs five Jacobian evaluations and linear solves.
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import jax
@@ -26,6 +25,7 @@ from jax import lax
 from ..endgame.valuation import endgame_update
 from ..status import Status
 from .options import TrackerOptions
+from .xla_options import kernel_jit
 
 __all__ = ["PathState", "init_state", "advance"]
 
@@ -215,7 +215,7 @@ def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
         xprev=x0, vprev=jnp.zeros((B, n), x0.dtype), tprev=jnp.full(B, 2.0, f))
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 4))
+@kernel_jit(static_argnums=(0, 1, 4))
 def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int) -> PathState:
     """Run up to ``nsteps`` masked steps on the whole batch (stops early if all paths are done)."""
     step = jax.vmap(lambda s: _step_one(hfn, opts, s, args))
@@ -231,4 +231,4 @@ def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int) -> P
     return lax.while_loop(cond, body, (jnp.int32(0), state))[1]
 
 
-init_state_jit = jax.jit(init_state, static_argnums=(0, 3))
+init_state_jit = kernel_jit(init_state, static_argnums=(0, 3))

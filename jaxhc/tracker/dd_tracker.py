@@ -27,7 +27,8 @@ import numpy as np
 from jax import lax
 
 from ..status import Status
-from .double_double import COMPILER_OPTIONS, DD, dd_from_complex
+from .double_double import DD, dd_from_complex
+from .xla_options import kernel_jit
 from .mixed_precision import MixedPath
 
 __all__ = ["track_dd"]
@@ -171,7 +172,7 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
         pt_dd = dd_from_complex(pt)
         return dd_from_complex(ps) - pt_dd, pt_dd
 
-    @functools.partial(jax.jit, compiler_options=COMPILER_OPTIONS)
+    @kernel_jit
     def init(x0, ps, pt, g, dt0):
         v, J = jax.vmap(lambda x: tangent(x, 1.0, ps, pt, g))(x0)
         c = jax.vmap(cond)(J)
@@ -182,7 +183,7 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
                        jnp.zeros(B, jnp.int32), jnp.zeros(B, jnp.int32), jnp.where(bad, jnp.inf, c),
                        x0, jnp.zeros_like(x0), jnp.full(B, 2.0))
 
-    @functools.partial(jax.jit, static_argnums=4, compiler_options=COMPILER_OPTIONS)
+    @kernel_jit(static_argnums=4)
     def advance(st, ps, pt, g, nsteps):
         dp_dd, pt_dd = params_dd(ps, pt)
         one = jax.vmap(lambda s: step(s, ps, pt, dp_dd, pt_dd, g))

@@ -31,14 +31,10 @@ import numpy as np
 
 __all__ = ["DD", "COMPILER_OPTIONS", "dd_from_complex", "gradient_function_dd"]
 
-# XLA options for every jitted function doing double-double arithmetic.  XLA:CPU's (new)
-# fusion emitters recompute shared subexpressions once per output: a complex double-double
-# product has four outputs sharing its two_prods, and the gradient's chained matrix products
-# multiply that (168 multiplies after optimization for the 28 of one 3x3 by 3x2 product,
-# measured).  The older loop emitter does not: the gradient of Table 2 (3,2,3) m=2 in
-# double-double, batch 64, 0.82 ms instead of 4.6 ms (measured; the double-precision tracker
-# gains only ~7% from it, so it keeps the default).
-COMPILER_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
+# XLA options for jitted double-double arithmetic (see :mod:`.xla_options`: without them XLA:CPU
+# recomputes the four outputs' shared two_prods, 168 multiplies for the 28 of one 3x3 by 3x2
+# product, measured).
+from .xla_options import CPU_KERNEL_OPTIONS as COMPILER_OPTIONS  # noqa: E402
 
 _MASK = np.uint64(0xFFFFFFFFF8000000)  # keeps the sign, the exponent and the top 25 stored mantissa bits
 
