@@ -513,10 +513,12 @@ class MonodromySolver:
 
         From a complete generic set every path of a generic sample ends at its own
         regular root, so any path that did not (SINGULAR, AT_INFINITY, failed, or an
-        endpoint shared with another path) is re-tracked with
-        :func:`jaxhc.tracker.mixed_precision.track_mixed` along the same route, at most
-        ``cfg["mixed_precision_max_paths"]`` (64) orbits of them; SUCCESS there (extended-precision
-        Newton converged at t = 0) replaces the double-precision outcome.  Whatever is
+        endpoint shared with another path) is re-tracked along the same route with extended-precision
+        residuals (stage 1: :func:`jaxhc.tracker.dd_tracker.track_dd`, all orbits in one jitted batch,
+        or :func:`jaxhc.tracker.mixed_precision.track_mixed` with ``mixed_precision_backend="mpmath"``),
+        at most ``cfg["mixed_precision_max_paths"]`` (64) orbits of them; then stage 2 (extended
+        Jacobians, ``track_mixed(jacobian="auto")``) for the orbits stage 1 did not finish.  SUCCESS
+        there (extended-precision Newton converged at t = 0) replaces the double-precision outcome.  Whatever is
         still wrong afterwards goes to the usual retries (first pass) or stays failed (after them).
         """
         from ..endgame.finalize import refine_padded
