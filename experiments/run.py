@@ -10,6 +10,10 @@ resumes where it stopped when rerun into the same directory):
   samples_info.jsonl  solver-specific details per sample (e.g. zero-pattern counts)
   summary.json    architecture, bounds, per-sample counts, max_N_R, totals
   solutions/sample_XXXX.npz   the solutions with residuals, conditions, flags
+  jax_cache/      compiled XLA executables (config compile_cache_dir; with -m in the sweep directory)
+
+workers=K solves the first samples here and starts K worker processes only when the
+rest is worth it (workers_min_seconds; see _solve_in_process).
 """
 
 from __future__ import annotations
@@ -124,8 +128,46 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
 logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 
+def _solve_in_process(cfg, solver, arch, jobs, workers, record, extra) -> list:
+    """Solve ``jobs`` here, one by one, until a pool of ``workers`` processes is worth starting.
+
+    A worker costs ~3-3.5 s on the 2-core CPU before it solves its second sample (spawn and
+    import jax ~1-1.5 s, then ~2 s to trace the tracker and load its executables from the
+    compilation cache), and two workers solve samples ~1.7x as fast as one process: the pool pays
+    off once the samples left need more than ~5-9 s here (more on a busy machine, where the
+    workers get less than a core each). Table 1's rows need 0.01-0.35 s per sample once compiled.
+
+    So the first sample is solved here (it compiles, and fills the compilation cache for the
+    workers), the ones after it give the steady time per sample, and the rest goes to the pool
+    once (samples left) x (that time) exceeds ``workers_min_seconds``, re-checked after every
+    sample. The steady time is the median of the samples after the first: a few samples take
+    seconds once (a retry or mixed precision compiling its own tracker; 5-12 s on Table 1),
+    which says nothing about the rest. Each sample is seeded on its own, so the results do not
+    depend on where it was solved. Returns the jobs left for the pool (empty: all solved here).
+    """
+    times = []
+    for i, (k, seed) in enumerate(jobs):
+        data = sample_data(arch, seed)
+        t0 = time.perf_counter()
+        res = solver(data, seed)
+        times.append(time.perf_counter() - t0)
+        extra["first_sample_s"] = round(times[0], 4)
+        if len(times) > 1:
+            extra["steady_sample_s"] = round(float(np.median(times[1:])), 4)
+        extra["samples_in_process"] = len(times)
+        record(k, seed, res, times[-1], data)
+        rest = jobs[i + 1:]
+        if (workers > 1 and len(times) > 1 and len(rest) > 1
+                and len(rest) * extra["steady_sample_s"] > float(cfg.get("workers_min_seconds", 10.0))):
+            return rest
+    return []
+
+
 @hydra.main(version_base=None, config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
+    # The persistent compilation cache first: before anything compiles (see common.use_compile_cache).
+    cache = common.compile_cache_dir(cfg)
+    common.use_compile_cache(cache)
     arch = common.arch_from_cfg(cfg)
     if cfg.data.samples < 0:
         raise SystemExit("data.samples must be >= 0")
@@ -140,7 +182,7 @@ def main(cfg: DictConfig) -> None:
             print(f"skipped {arch.label()}: {e}")
             return
         raise SystemExit(str(e))
-    extra = {}
+    extra = {"workers_used": 1}
     if cfg.get("bkk", False):
         from jaxhc.bounds import affine_bkk
         from jaxhc.system.gradient import supports
@@ -189,32 +231,30 @@ def main(cfg: DictConfig) -> None:
 
     jobs = [(k, int(cfg.data.seed) + k) for k in todo]
     workers = int(cfg.get("workers", 1))
-    if workers > 1 and len(jobs) > 1:
+    two_stage = isinstance(getattr(type(solver), "generic", None), property)
+    if workers > 1 and len(jobs) > 2 and two_stage:
+        # Two-stage solvers: find the generic solution set once, here, on disk, so that workers
+        # (if any are started) load it instead of recomputing it.
+        if not solver.cfg.get("cache_dir"):
+            solver.cfg["cache_dir"] = str(out / "generic_cache")
+        t0 = time.perf_counter()
+        solver.generic
+        extra["generic_setup_in_parent_s"] = round(time.perf_counter() - t0, 3)
+    rest = _solve_in_process(cfg, solver, arch, jobs, workers, record, extra)
+    if rest:
         import multiprocessing
 
         import workers as W
 
         ctx = multiprocessing.get_context("spawn")  # JAX state must not be forked
         scfg = OmegaConf.to_container(cfg.solver, resolve=True)
-        if isinstance(getattr(type(solver), "generic", None), property):
-            # Two-stage solvers: find the generic solution set once, here, and let every worker
-            # load it from the disk cache instead of recomputing it.
-            if not solver.cfg.get("cache_dir"):
-                solver.cfg["cache_dir"] = str(out / "generic_cache")
+        if two_stage:
             scfg["cache_dir"] = solver.cfg["cache_dir"]
-            t0 = time.perf_counter()
-            solver.generic
-            extra["generic_setup_in_parent_s"] = round(time.perf_counter() - t0, 3)
-        init = (scfg, (list(arch.widths), arch.dx, arch.dy, arch.m))
-        with ctx.Pool(min(workers, len(jobs)), initializer=W.init, initargs=init) as pool:
-            for k, seed, res, el in pool.imap_unordered(W.solve_sample, jobs):
+        init = (str(cache) if cache else None, scfg, (list(arch.widths), arch.dx, arch.dy, arch.m))
+        extra["workers_used"] = min(workers, len(rest))
+        with ctx.Pool(extra["workers_used"], initializer=W.init, initargs=init) as pool:
+            for k, seed, res, el in pool.imap_unordered(W.solve_sample, rest):
                 record(k, seed, res, el)
-    else:
-        for k, seed in jobs:
-            data = sample_data(arch, seed)
-            t0 = time.perf_counter()
-            res = solver(data, seed)
-            record(k, seed, res, time.perf_counter() - t0, data)
     if bar is not None:
         bar.close()
     s = summarize(cfg, arch, rows, extra, out)

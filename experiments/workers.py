@@ -1,8 +1,11 @@
 """Worker processes for `run.py workers=K`: each builds its own solver (and compiles
-once), then solves whole samples; the parent process writes every file.
+once, mostly loading the executables from the persistent compilation cache that the
+parent filled), then solves whole samples; the parent process writes every file.
 
 XLA runs one tracker on about one core, so K processes on K cores solve K
-samples at a time (measured: about 1.7x with two workers on two cores).
+samples at a time (measured: about 1.7x with two workers on two cores). A worker
+costs ~3 s before its second sample (importing jax, tracing, loading from the cache),
+which is why run.py starts the pool only when the remaining samples are worth it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import time
 _STATE = {}
 
 
-def init(solver_cfg: dict, arch_fields: tuple):
+def init(compile_cache_dir: str | None, solver_cfg: dict, arch_fields: tuple):
     import os
     import sys
 
@@ -20,6 +23,9 @@ def init(solver_cfg: dict, arch_fields: tuple):
     for p in (here, os.path.dirname(here)):
         if p not in sys.path:
             sys.path.insert(0, p)
+    import common
+
+    common.use_compile_cache(compile_cache_dir)  # before anything compiles
     from omegaconf import OmegaConf
 
     from jaxhc import Architecture

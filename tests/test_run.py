@@ -54,3 +54,43 @@ def test_run_refuses_too_many_paths(tmp_path):
     p = _run("arch=h2_d2", "data.samples=1", "progress=false", f"hydra.run.dir={tmp_path}")
     assert p.returncode != 0
     assert "start paths" in p.stderr and "monodromy" in p.stderr
+
+
+def _counts(d):
+    return {r["sample"]: (r["N_C"], r["N_Cstar"], r["N_R"], r["failed"]) for r in csv.DictReader(open(d / "samples.csv"))}
+
+
+def test_run_adaptive_workers(tmp_path):
+    """workers=2 starts the pool only when the samples left are worth it; the counts do not depend on it."""
+    args = ["arch=h1_d1", "arch.dx=1", "arch.dy=2", "data.samples=4", "workers=2", "progress=false"]
+    here, pool = tmp_path / "here", tmp_path / "pool"
+    p = _run(*args, "workers_min_seconds=1e9", "compile_cache_dir=null", f"hydra.run.dir={here}")
+    assert p.returncode == 0, p.stderr
+    s = json.load(open(here / "summary.json"))
+    assert s["workers_used"] == 1 and s["samples_in_process"] == 4 and s["steady_sample_s"] > 0
+    assert not (here / "jax_cache").exists()
+    # Threshold 0: two samples here (the first compiles, the second gives the steady time), two in the pool.
+    p = _run(*args, "workers_min_seconds=0", f"hydra.run.dir={pool}")
+    assert p.returncode == 0, p.stderr
+    s = json.load(open(pool / "summary.json"))
+    assert s["workers_used"] == 2 and s["samples_in_process"] == 2 and s["samples_done"] == 4
+    assert any((pool / "jax_cache").iterdir())  # the default compilation cache, in the run directory
+    assert _counts(here) == _counts(pool) and len(_counts(pool)) == 4
+
+
+def test_compile_cache_follows_a_changed_dir(tmp_path):
+    """JAX opens its persistent cache once per process; use_compile_cache must still switch folders
+    (a multirun calls run.py's main once per job in one process)."""
+    code = f"""
+import sys; sys.path.insert(0, {os.path.join(ROOT, "experiments")!r})
+import jax, jax.numpy as jnp, common
+common.use_compile_cache({str(tmp_path / "a")!r}); jax.jit(lambda x: x * 2 + 1)(jnp.ones(3))
+common.use_compile_cache({str(tmp_path / "a")!r}); jax.jit(lambda x: x * 3 + 1)(jnp.ones(3))
+common.use_compile_cache({str(tmp_path / "b")!r}); jax.jit(lambda x: x * 5 - 1)(jnp.ones(3))
+common.use_compile_cache(None); jax.jit(lambda x: x * 7 - 1)(jnp.ones(3))
+"""
+    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    a, b = (sorted(f.name.split("-")[0] for f in (tmp_path / d).iterdir()) for d in "ab")
+    assert a.count("jit__lambda") == 2 and b.count("jit__lambda") == 1
