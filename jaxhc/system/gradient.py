@@ -51,20 +51,24 @@ def _gradient(arch: Architecture, w, p, eye, concat):
     X, Y, Lams = _unpack_params(arch, p)
     Ws = arch.split(w)
 
-    def chain(lo, hi, eye_dim):  # W_hi ⋯ W_lo (1-based, inclusive); identity if empty
+    def chain(lo, hi):  # W_hi ⋯ W_lo (1-based, inclusive); None (the identity) if empty
         out = None
         for j in range(lo, hi + 1):
             out = Ws[j - 1] if out is None else _mm(Ws[j - 1], out)
-        return eye(eye_dim) if out is None else out
+        return out
 
     Z = _mm(X, X.T)  # X X^T  (d_x, d_x)
     T = _mm(Y, X.T)  # Y X^T  (d_y, d_x)
-    E = _mm(chain(1, H1, dims[0]), Z) - T  # (d_y, d_x)
+    E = _mm(chain(1, H1), Z) - T  # (d_y, d_x)
     grads = []
     for i in range(1, H1 + 1):
-        U = chain(i + 1, H1, dims[i])  # (d_y, d_i)
-        V = chain(1, i - 1, dims[0])  # (d_{i-1}, d_x)
-        G = _mm(_mm(U.T, E), V.T) + Lams[i - 1] * Ws[i - 1]
+        # U^T E V^T with U = W_{H+1} ⋯ W_{i+1} (d_y, d_i), V = W_{i-1} ⋯ W_1 (d_{i-1}, d_x); an empty
+        # chain is the identity and is skipped, not multiplied (exact either way; in double-double
+        # a product by a 4x4 identity is a few hundred operations for nothing).
+        U, V = chain(i + 1, H1), chain(1, i - 1)
+        G = E if U is None else _mm(U.T, E)
+        G = G if V is None else _mm(G, V.T)
+        G = G + Lams[i - 1] * Ws[i - 1]
         grads.append(G.ravel())
     return concat(grads)
 

@@ -31,9 +31,10 @@ import numpy as np
 
 __all__ = ["DD", "COMPILER_OPTIONS", "dd_from_complex", "gradient_function_dd"]
 
-# XLA options for jitted double-double arithmetic (see :mod:`.xla_options`: without them XLA:CPU
-# recomputes the four outputs' shared two_prods, 168 multiplies for the 28 of one 3x3 by 3x2
-# product, measured).
+# XLA:CPU's loop emitter (:mod:`.xla_options`) evaluates double-double arithmetic without
+# recomputing the four outputs' shared two_prods (the default emitters: 168 multiplies for the 28
+# of one 3x3 by 3x2 product, measured), but it compiles the whole tracker far too slowly at
+# N = 18, so :mod:`.dd_tracker` does not use it; the tests check exactness under both.
 from .xla_options import CPU_KERNEL_OPTIONS as COMPILER_OPTIONS  # noqa: E402
 
 _MASK = np.uint64(0xFFFFFFFFF8000000)  # keeps the sign, the exponent and the top 25 stored mantissa bits

@@ -5,9 +5,12 @@ uses it.  The tracker's kernels are long element-wise chains with many outputs (
 arithmetic, Jacobian columns, and above all double-double arithmetic, where every product's
 four outputs share their error-free transformations), so the older loop emitter
 (``xla_cpu_use_fusion_emitters=False``) is faster there and compiles faster (measured, same
-process, Table 2 (3,2,3) m=2, batch 64: the double-double gradient 0.82 ms against 4.6 ms;
-the double-precision ``advance`` ~7% faster at run time and 1.06 s against 1.6 s to compile;
-``refine`` 0.59 s against 1.0 s to compile, same run time).  The option is XLA:CPU's own, so
+process, Table 2 (3,2,3) m=2, batch 64: the double-precision ``advance`` ~7% faster at run time
+and 1.06 s against 1.6 s to compile; ``refine`` 0.59 s against 1.0 s to compile, same run time;
+the double-double gradient 0.82 ms against 4.6 ms).  But the loop emitter's compile time can
+explode: the double-double tracker's ``advance`` took over 5 minutes at N = 18 (against ~10 s
+with the defaults), so :mod:`.dd_tracker` keeps XLA's defaults; check compile times at the
+largest N before moving a kernel here.  The option is XLA:CPU's own, so
 on other backends the kernels compile with the defaults; the backend is read at the first call.
 """
 
