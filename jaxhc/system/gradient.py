@@ -45,9 +45,11 @@ def _chain(Ws, lo, hi, eye_dim):
 
 
 def _gradient(arch: Architecture, w, p, eye, concat):
-    """Eq. (2) for any array type with ``reshape``, ``.T``, broadcasting and ``sum``."""
+    """Eq. (2) for any array type with ``reshape``, ``.T``, broadcasting and ``sum``.
+
+    (``eye`` is no longer called: empty weight chains are skipped, not multiplied as identities;
+    the argument stays for the callers' signatures.)"""
     H1 = arch.H + 1
-    dims = arch.layer_dims
     X, Y, Lams = _unpack_params(arch, p)
     Ws = arch.split(w)
 
