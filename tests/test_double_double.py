@@ -16,6 +16,7 @@ from jaxhc.tracker.dd_tracker import track_dd
 from jaxhc.tracker.double_double import (COMPILER_OPTIONS, concat, dd_from_complex, gradient_function_dd, two_prod,
                                          two_sum)
 from jaxhc.tracker.mixed_precision import track_mixed
+from test_mixed_precision import cancel, near_singular_linear  # the same test systems, in JAX
 
 
 def test_error_free_transformations_are_exact():
@@ -60,12 +61,6 @@ def test_gradient_to_32_digits(arch):
     assert np.max(np.abs(np.asarray(gradient_function(arch)(w, p)) - np.asarray(r.to_complex()))) > 1e-20 * scale
 
 
-def cancel(x, p):
-    """[x1 - p0, p1 x2 + x1^2 - p2]: with tiny p1 the second row is decided by cancellation."""
-    f = [x[0] - p[0], p[1] * x[1] + x[0] * x[0] - p[2]]
-    return np.array(f, dtype=object) if isinstance(x, np.ndarray) and x.dtype == object else jnp.stack(f)
-
-
 def cancel_dd(x, p):
     return concat([x[0:1] - p[0:1], p[1:2] * x[1:2] + x[0:1] * x[0:1] - p[2:3]])
 
@@ -104,10 +99,6 @@ def test_same_route_and_steps_as_the_host_tracker():
     assert [o.steps for o in out] == [o.steps for o in ref]
     np.testing.assert_allclose([o.x for o in out], [o.x for o in ref], rtol=0, atol=1e-14)
     assert max(o.residual for o in out) < 1e-25
-
-
-def near_singular_linear(x, p):
-    return jnp.stack([x[0] + x[1] - p[1], x[0] + (1 + p[0]) * x[1] - p[2]])
 
 
 def near_singular_linear_dd(x, p):

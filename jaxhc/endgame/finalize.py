@@ -16,7 +16,6 @@ while a true singular point has ``σ_min = 0`` in every scaling.
 
 from __future__ import annotations
 
-
 import jax
 import jax.numpy as jnp
 
