@@ -163,6 +163,15 @@ def _solve_in_process(cfg, solver, arch, jobs, workers, record, extra) -> list:
     return []
 
 
+def _sweep_or_run_dir(out: Path) -> Path:
+    """The sweep directory in multirun mode (shared by all rows), else this run's directory."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    hc = HydraConfig.get()
+    return Path(hc.sweep.dir).resolve() if hc.mode == RunMode.MULTIRUN else out
+
+
 @hydra.main(version_base=None, config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
     # The persistent compilation cache first: before anything compiles (see common.use_compile_cache).
@@ -232,11 +241,19 @@ def main(cfg: DictConfig) -> None:
     jobs = [(k, int(cfg.data.seed) + k) for k in todo]
     workers = int(cfg.get("workers", 1))
     two_stage = isinstance(getattr(type(solver), "generic", None), property)
+    if two_stage and not solver.cfg.get("cache_dir"):
+        # Two-stage solvers keep the generic solution set on disk: workers and reruns load it, and
+        # in a sweep one folder serves every row (the prefetcher fills it ahead of the main process).
+        solver.cfg["cache_dir"] = str(_sweep_or_run_dir(out) / "generic_cache")
+    if two_stage and todo:
+        import prefetch
+
+        n = prefetch.maybe_start(cfg, Path(solver.cfg["cache_dir"]), cache)
+        if n:
+            print(f"prefetching the generic sets of the next {n} rows in the background")
     if workers > 1 and len(jobs) > 2 and two_stage:
-        # Two-stage solvers: find the generic solution set once, here, on disk, so that workers
-        # (if any are started) load it instead of recomputing it.
-        if not solver.cfg.get("cache_dir"):
-            solver.cfg["cache_dir"] = str(out / "generic_cache")
+        # Find the generic solution set once, here, on disk, so that workers (if any are started)
+        # load it instead of recomputing it.
         t0 = time.perf_counter()
         solver.generic
         extra["generic_setup_in_parent_s"] = round(time.perf_counter() - t0, 3)

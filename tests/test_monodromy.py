@@ -116,6 +116,44 @@ def test_generic_set_disk_cache(tmp_path):
     assert r.info["patterns"] == {"1": 4, "0": 1}
 
 
+def test_generic_cache_lock_waits_for_a_live_holder_and_takes_over_a_dead_one(tmp_path):
+    """Processes sharing a cache folder compute each generic set once: a lock held by a running
+    process makes the solver wait for the file; a lock left by a process that is gone does not."""
+    import subprocess
+    import threading
+    import time
+
+    arch = Architecture((1,), 1, 1, 1)
+    cfg = {"seed": 1, "cache_dir": str(tmp_path)}
+    g = MonodromySolver(arch, preset("default"), {"seed": 1}).generic  # computed in memory only
+    path = MonodromySolver(arch, preset("default"), cfg)._cache_path()
+    lock = path.with_name(path.name + ".lock")
+    holder = subprocess.Popen(["sleep", "60"])
+    try:
+        lock.write_text(str(holder.pid))
+
+        def finish():  # the "other process" saves the set, then drops its lock
+            time.sleep(1.0)
+            g.save(path)
+            lock.unlink()
+
+        threading.Thread(target=finish).start()
+        t0 = time.perf_counter()
+        b = MonodromySolver(arch, preset("default"), cfg)
+        gb = b.generic
+        assert time.perf_counter() - t0 >= 0.9 and b._from_cache
+        assert np.array_equal(gb.solutions, g.solutions)
+    finally:
+        holder.kill()
+        holder.wait()
+    # A dead holder: the lock is stale, the set is computed here, and no lock is left behind.
+    path.unlink()
+    lock.write_text(str(holder.pid))
+    c = MonodromySolver(arch, preset("default"), cfg)
+    assert len(c.generic.solutions) == 5 and not c._from_cache
+    assert path.exists() and not lock.exists()
+
+
 def test_huge_finite_solutions_found():
     # Sample 84 has two nearly equal entries of Λ_2 (0.28285, 0.28288): four critical points
     # have |w| ~ 5e4 and an unscaled Jacobian condition number ~5e10 (> singular_cond).  The

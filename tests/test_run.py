@@ -94,3 +94,44 @@ common.use_compile_cache(None); jax.jit(lambda x: x * 7 - 1)(jnp.ones(3))
     assert p.returncode == 0, p.stderr
     a, b = (sorted(f.name.split("-")[0] for f in (tmp_path / d).iterdir()) for d in "ab")
     assert a.count("jit__lambda") == 2 and b.count("jit__lambda") == 1
+
+
+def test_table_sweep_prefetches_generic_sets(tmp_path):
+    """A table sweep starts a background process for the next rows' generic sets: every row ends
+    with its set in the sweep's shared cache, no lock is left, and the counts are the same as
+    without the prefetcher."""
+    args = ["-m", "+sweep=table1", "solver=monodromy", "row=0,1,2", "data.samples=2", "progress=false"]
+    on, off = tmp_path / "on", tmp_path / "off"
+    p = _run(*args, f"hydra.sweep.dir={on}")
+    assert p.returncode == 0, p.stderr
+    assert "prefetching the generic sets of the next 2 rows" in p.stdout
+    assert len(list((on / "generic_cache").glob("*.npz"))) == 3
+    assert not list((on / "generic_cache").glob("*.lock"))
+    p = _run(*args, "prefetch=false", f"hydra.sweep.dir={off}")
+    assert p.returncode == 0, p.stderr
+    assert "prefetching" not in p.stdout
+    for row in ("H1_w1_dx1_dy1_m1", "H1_w1_dx2_dy1_m1", "H1_w1_dx3_dy1_m1"):
+        assert _counts(on / row) == _counts(off / row) and len(_counts(on / row)) == 2
+
+
+def test_sweep_rows_reads_the_sweep():
+    """The prefetcher's row list: the sweep config's range, or the command line's list instead."""
+    import types
+
+    sys.path.insert(0, os.path.join(ROOT, "experiments"))
+    import prefetch
+
+    def hc(params, d):
+        return types.SimpleNamespace(sweeper=types.SimpleNamespace(params=params), sweep=types.SimpleNamespace(dir=str(d)))
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        assert prefetch.sweep_rows(hc({"row": "range(0,4)"}, d)) == [0, 1, 2, 3]
+        assert prefetch.sweep_rows(hc({"row": "range(0,4)", "arch.m": "1,2"}, d)) is None
+        open(os.path.join(d, "multirun.yaml"), "w").write(
+            "hydra:\n  overrides:\n    task:\n    - +sweep=table2\n    - row=5,3\n")
+        assert prefetch.sweep_rows(hc({"row": "range(0,41)"}, d)) == [5, 3]
+        open(os.path.join(d, "multirun.yaml"), "w").write(
+            "hydra:\n  overrides:\n    task:\n    - solver.seed=0,1\n")
+        assert prefetch.sweep_rows(hc({"row": "range(0,41)"}, d)) is None

@@ -200,6 +200,58 @@ def compute_generic_total_degree(arch: Architecture, options: TrackerOptions | N
     return GenericSet(arch, p_gen, X, pats, meta)
 
 
+class _GenericLock:
+    """A lock file ``<cache file>.lock`` holding the pid of the process computing that file.
+
+    Created with ``O_EXCL`` (atomic on local file systems), so of several processes sharing a
+    cache folder (a sweep's main process and its prefetcher, see ``experiments/prefetch.py``)
+    one computes and the others wait for the file.  A lock whose pid is no longer running
+    (a killed process) is stale and is taken over."""
+
+    def __init__(self, path: Path, poll: float = 0.2):
+        self.path, self.lock, self.poll, self.held = path, path.with_name(path.name + ".lock"), poll, False
+
+    def _holder_alive(self) -> bool:
+        import os
+
+        try:
+            pid = int(self.lock.read_text().strip() or 0)
+        except (OSError, ValueError):
+            return True  # being written (or just removed): look again
+        if pid == os.getpid():
+            return False  # left behind by this process (an earlier solver that failed)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except (PermissionError, OSError):
+            return True
+        return True
+
+    def acquire_or_wait(self) -> None:
+        import os
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while not self.path.exists():
+            try:
+                fd = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if not self._holder_alive():
+                    self.lock.unlink(missing_ok=True)
+                    continue
+                time.sleep(self.poll)
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(str(os.getpid()))
+            self.held = True
+            return
+
+    def release(self) -> None:
+        if self.held:
+            self.lock.unlink(missing_ok=True)
+            self.held = False
+
+
 class MonodromySolver:
     """Hydra solver ``monodromy``: ``solver(data, seed) -> Result``.
 
@@ -263,32 +315,46 @@ class MonodromySolver:
 
     @property
     def generic(self) -> GenericSet:
+        """The generic solution set: loaded from ``cache_dir`` when there, else computed (and saved).
+
+        Processes sharing one ``cache_dir`` compute each set once: the one that computes it holds
+        a lock file beside it, and the others wait for the file instead of computing it again
+        (a lock whose process is gone is taken over)."""
         if self._generic is None:
             path = self._cache_path()
             t0 = time.perf_counter()
-            if path is not None and path.exists():
-                self._generic = GenericSet.load(self.arch, path)
-                self._setup_time, self._from_cache = time.perf_counter() - t0, True
-            else:
-                c = self.cfg
-                if c.get("generic", "monodromy") == "total_degree":
-                    self._generic = compute_generic_total_degree(
-                        self.arch, self.options, int(c.get("seed", 0) or 0),
-                        batch_size=int(c.get("generic_batch_size", 1024)),
-                        steps_per_call=int(c.get("steps_per_call", 16)), progress=bool(c.get("verbose", False)))
+            lock = _GenericLock(path) if path is not None else None
+            if lock is not None:
+                lock.acquire_or_wait()  # returns once the file exists or this process holds the lock
+            try:
+                if path is not None and path.exists():
+                    self._generic = GenericSet.load(self.arch, path)
+                    self._setup_time, self._from_cache = time.perf_counter() - t0, True
                 else:
-                    self._generic = compute_generic_set(
-                        self.arch, self.options, int(c.get("seed", 0) or 0),
-                        loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
-                        start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
-                        steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
-                        trace_max_points=int(c.get("trace_max_points", 0) or 0), verbose=bool(c.get("verbose", False)),
-                        loop_options=self._loop_options())
-                self._setup_time, self._from_cache = time.perf_counter() - t0, False
-                if path is not None:
-                    self._generic.save(path)
+                    self._generic = self._compute_generic()
+                    self._setup_time, self._from_cache = time.perf_counter() - t0, False
+                    if path is not None:
+                        self._generic.save(path)
+            finally:
+                if lock is not None:
+                    lock.release()
             self._setup_pending = True
         return self._generic
+
+    def _compute_generic(self) -> GenericSet:
+        c = self.cfg
+        if c.get("generic", "monodromy") == "total_degree":
+            return compute_generic_total_degree(
+                self.arch, self.options, int(c.get("seed", 0) or 0),
+                batch_size=int(c.get("generic_batch_size", 1024)),
+                steps_per_call=int(c.get("steps_per_call", 16)), progress=bool(c.get("verbose", False)))
+        return compute_generic_set(
+            self.arch, self.options, int(c.get("seed", 0) or 0),
+            loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
+            start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
+            steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
+            trace_max_points=int(c.get("trace_max_points", 0) or 0), verbose=bool(c.get("verbose", False)),
+            loop_options=self._loop_options())
 
     @property
     def orbit_map(self) -> OrbitMap:

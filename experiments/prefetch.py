@@ -1,0 +1,119 @@
+"""A sweep's second lane: compute the generic solution sets of the rows still to come.
+
+Hydra's multirun runs the rows of a table one after the other in one process. On most
+rows that process uses one core: the generic set (monodromy, single process) and the
+samples of small rows (too few to be worth a worker pool, see run.py). The other core
+is idle. With ``prefetch=true`` (the default) the first job of a table sweep starts one
+background process that walks through the rows after it, computes each row's generic
+set into the sweep's shared cache folder, and solves that row's first sample once
+without keeping it, which fills the persistent compilation cache with the row's tracker
+executables. When the main process reaches the row, it loads both.
+
+The two never compute the same set twice: ``MonodromySolver.generic`` holds a lock file
+while computing, and a process that finds the lock waits for the file (see
+``jaxhc.monodromy.solver._GenericLock``). Nothing the prefetcher does is a result: it
+writes only the generic set (the same file the main process would write) and compiled
+executables, so the outcome of a row does not depend on it. It is a daemon process: it
+ends with the sweep.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+_STARTED: list = []  # one prefetcher per process (hydra's multirun calls main() once per job)
+
+
+def sweep_rows(hc) -> list | None:
+    """The rows of this multirun, in launch order, when the sweep varies ``row`` and nothing else.
+
+    The sweep is the sweeper's ``params`` (from the sweep config) updated by the command line's
+    overrides, which hydra keeps in the sweep directory's ``multirun.yaml``."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    parser = OverridesParser.create()
+    sweeps = {k: f"{k}={v}" for k, v in dict(hc.sweeper.params or {}).items()}
+    saved = Path(hc.sweep.dir) / "multirun.yaml"
+    if saved.exists():
+        for o in OmegaConf.load(saved).hydra.overrides.task:
+            ov = parser.parse_overrides([o])[0]
+            if ov.is_sweep_override() or ov.key_or_group in sweeps:
+                sweeps[ov.key_or_group] = o
+    if set(sweeps) != {"row"}:
+        return None
+    ov = parser.parse_overrides([sweeps["row"]])[0]
+    if not ov.is_sweep_override():
+        return None
+    return [int(r) for r in ov.sweep_iterator()]
+
+
+def maybe_start(cfg, cache_dir: Path, compile_cache) -> int:
+    """Start the prefetcher for the rows after ``cfg.row`` (once per process). Returns how many rows it got."""
+    if _STARTED or not cfg.get("prefetch", True) or cfg.get("table") is None or cfg.get("row") is None:
+        return 0
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    import common
+
+    hc = HydraConfig.get()
+    if hc.mode != RunMode.MULTIRUN or cfg.solver.name != "monodromy":
+        return 0
+    rows = sweep_rows(hc)
+    if not rows or int(cfg.row) not in rows:
+        return 0
+    later = rows[rows.index(int(cfg.row)) + 1:]
+    archs = []
+    for r in later:
+        c = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+        c.row = r
+        a = common.arch_from_cfg(c)
+        archs.append((list(a.widths), a.dx, a.dy, a.m))
+    if not archs:
+        return 0
+    import multiprocessing
+
+    scfg = OmegaConf.to_container(cfg.solver, resolve=True)
+    scfg["cache_dir"] = str(cache_dir)
+    ctx = multiprocessing.get_context("spawn")  # JAX state must not be forked
+    proc = ctx.Process(target=run, args=(str(compile_cache) if compile_cache else None, scfg, archs,
+                                         int(cfg.data.seed), bool(cfg.get("prefetch_warm", True))),
+                       daemon=True, name="jaxhc-prefetch")
+    proc.start()
+    _STARTED.append(proc)
+    return len(archs)
+
+
+def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int, warm: bool) -> None:
+    """The prefetcher's loop: each architecture's generic set (skipped when cached or being
+    computed by the main process), then, if ``warm``, one throw-away solve of its first sample."""
+    import os
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for p in (here, os.path.dirname(here)):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    import common
+
+    common.use_compile_cache(compile_cache)  # before anything compiles
+    from omegaconf import OmegaConf
+
+    from jaxhc import Architecture, sample_data
+    from solvers import make_solver
+
+    for widths, dx, dy, m in archs:
+        arch = Architecture(tuple(widths), dx, dy, m)
+        t0 = time.perf_counter()
+        solver = make_solver(OmegaConf.create(solver_cfg), arch)
+        path = solver._cache_path()
+        if path.exists() or path.with_name(path.name + ".lock").exists():
+            continue  # done, or the main process is at it (it is ahead of us: nothing left to gain here)
+        solver.generic
+        if warm:
+            solver(sample_data(arch, data_seed), data_seed)
+        if solver_cfg.get("verbose"):
+            print(f"prefetch {arch.label()}: {time.perf_counter() - t0:.1f}s", flush=True)
