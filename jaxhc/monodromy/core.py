@@ -64,6 +64,9 @@ def random_params(arch: Architecture, rng: np.random.Generator) -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def _jac_fn(arch: Architecture):
+    """Jitted ``(F, ∂F/∂w)`` at one point.  Also the start pairs' plain evaluations go through it:
+    called eagerly, the gradient compiles every one of its ~30 small operations on its own
+    (~60 compilations per architecture, most of a small row's setup time)."""
     fn = gradient_function(arch)
     return kernel_jit(lambda w, p: (fn(w, p), jax.jacfwd(fn, holomorphic=True)(w, p)))
 
@@ -81,7 +84,7 @@ def params_with_critical_point(arch: Architecture, w: np.ndarray, xy: np.ndarray
     ``U_iᵀ E V_iᵀ + Λ_i ∘ W_i``, linear in Λ with coefficient ``w`` entrywise."""
     k = len(xy)
     p = np.concatenate([xy, np.zeros(arch.N, np.complex128)])
-    G = np.asarray(gradient_function(arch)(jnp.asarray(w), jnp.asarray(p)))  # U^T E V^T (Λ = 0)
+    G = np.asarray(_jac_fn(arch)(jnp.asarray(w), jnp.asarray(p))[0])  # U^T E V^T (Λ = 0)
     p[k:] = -G / w
     return p
 
@@ -187,12 +190,15 @@ def _move(arch, x, p_from, p_to, gamma, opts, batch_size, steps_per_call, counte
     return r.status, r.x
 
 
+PAD_MIN = 64
+
+
 def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16) -> TrackResult:
     """:func:`track` (keep="all") of the rows of ``x``, padded with copies to a power of two
     between 64 and ``batch_size`` (or not at all above it) so the tracker compiles few batch
     shapes (each a compilation of seconds on CPU).  Padding paths are dropped."""
     P = len(x)
-    small = min(64, batch_size)
+    small = min(PAD_MIN, batch_size)
     # Power-of-two sizes up to batch_size: few compiled shapes, and a small set (e.g. one path
     # per orbit, 73 of them) is not padded to a full batch of redundant copies.
     size = small if P <= small else (min(batch_size, 1 << int(np.ceil(np.log2(P)))) if P < batch_size else P)
