@@ -11,6 +11,10 @@ resumes where it stopped when rerun into the same directory):
   summary.json    architecture, bounds, per-sample counts, max_N_R, totals
   solutions/sample_XXXX.npz   the solutions with residuals, conditions, flags
   jax_cache/      compiled XLA executables (config compile_cache_dir; with -m in the sweep directory)
+  generic_cache/  two-stage solvers: the generic solution set (with -m in the sweep directory)
+
+A table sweep (-m over row) also starts a background process that prepares the rows still
+to come (prefetch=true; see prefetch.py).
 
 workers=K solves the first samples here and starts K worker processes only when the
 rest is worth it (workers_min_seconds; see _solve_in_process).
