@@ -6,8 +6,8 @@ samples of small rows (too few to be worth a worker pool, see run.py). The other
 is idle. With ``prefetch=true`` (the default) the first job of a table sweep starts one
 background process that walks through the rows after it, computes each row's generic
 set into the sweep's shared cache folder, and solves that row's first sample once
-without keeping it, which fills the persistent compilation cache with the row's tracker
-executables. When the main process reaches the row, it loads both.
+without keeping it and compiles the escalation's double-double tracker, which fills the
+persistent compilation cache with the row's tracker executables. When the main process reaches the row, it loads both.
 
 The two never compute the same set twice: ``MonodromySolver.generic`` holds a lock file
 while computing, and a process that finds the lock waits for the file (see
@@ -114,6 +114,10 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
             continue  # done, or the main process is at it (it is ahead of us: nothing left to gain here)
         solver.generic
         if warm:
-            solver(sample_data(arch, data_seed), data_seed)
+            data = sample_data(arch, data_seed)
+            solver(data, data_seed)
+            # The escalation's double-double tracker too (a few near-degenerate samples per row
+            # need it, and each process would compile it for every batch size it meets).
+            solver.precompile_escalation(data)
         if solver_cfg.get("verbose"):
             print(f"prefetch {arch.label()}: {time.perf_counter() - t0:.1f}s", flush=True)

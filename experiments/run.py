@@ -263,19 +263,18 @@ def main(cfg: DictConfig) -> None:
         extra["generic_setup_in_parent_s"] = round(time.perf_counter() - t0, 3)
     rest = _solve_in_process(cfg, solver, arch, jobs, workers, record, extra)
     if rest:
-        import multiprocessing
-
         import workers as W
 
-        ctx = multiprocessing.get_context("spawn")  # JAX state must not be forked
         scfg = OmegaConf.to_container(cfg.solver, resolve=True)
         if two_stage:
             scfg["cache_dir"] = solver.cfg["cache_dir"]
-        init = (str(cache) if cache else None, scfg, (list(arch.widths), arch.dx, arch.dy, arch.m))
+        # The pool stays up for the next rows of a multirun (W.pool_for), so it is as large as
+        # `workers` even when fewer samples are left.
+        pool, extra["pool_reused"] = W.pool_for(workers, str(cache) if cache else None)
         extra["workers_used"] = min(workers, len(rest))
-        with ctx.Pool(extra["workers_used"], initializer=W.init, initargs=init) as pool:
-            for k, seed, res, el in pool.imap_unordered(W.solve_sample, rest):
-                record(k, seed, res, el)
+        spec = (json.dumps(scfg, sort_keys=True), (list(arch.widths), arch.dx, arch.dy, arch.m))
+        for k, seed, res, el in pool.imap_unordered(W.solve_sample, [(*spec, k, seed) for k, seed in rest]):
+            record(k, seed, res, el)
     if bar is not None:
         bar.close()
     s = summarize(cfg, arch, rows, extra, out)

@@ -153,3 +153,28 @@ def test_escalation_backends_agree():
     np.testing.assert_allclose(xs["double_double"], paths.x, rtol=0, atol=1e-9)
     with pytest.raises(ValueError, match="mixed_precision_backend"):
         MonodromySolver(arch, preset("default"), {"mixed_precision_backend": "quad"})
+
+
+def test_precompile_escalation_runs_every_batch_size_once():
+    """The sweep's prefetcher compiles the escalation's tracker ahead: one short call per batch size."""
+    from jaxhc import preset
+    from jaxhc.monodromy import MonodromySolver
+    from jaxhc.tracker import dd_tracker
+
+    arch = Architecture((2,), 1, 2, 1)
+    seen = []
+    orig = dd_tracker._batch
+
+    def spy(n):
+        seen.append(orig(n))
+        return seen[-1]
+
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0, "mixed_precision_max_paths": 16})
+    dd_tracker._batch, saved = spy, dd_tracker._batch
+    try:
+        assert solver.precompile_escalation(sample_data(arch, 0)) > 0
+    finally:
+        dd_tracker._batch = saved
+    assert sorted(set(seen)) == [8, 16]
+    mp = MonodromySolver(arch, preset("default"), {"seed": 0, "mixed_precision_backend": "mpmath"})
+    assert mp.precompile_escalation(sample_data(arch, 0)) == 0.0

@@ -166,6 +166,25 @@ def test_give_up_cond_hands_ill_conditioned_paths_over():
     assert out.status == Status.SUCCESS and 1 <= out.max_cond < 1e3
 
 
+def test_extended_stage_resumes_where_the_double_stage_gave_up():
+    # The handed-over path resumes at its last point (t_end, in extended precision) on the same
+    # route and reaches the same exact root as a start from t = 1, in fewer steps.
+    p_target = np.array([1e-18, 0.0, 1e-18], complex)
+    p_start = np.array([0.5 + 0.3j, 0.2 - 0.1j, 0.7 + 0.2j], complex)
+    starts = np.array([[p_start[1] - 1, 1.0]])
+    fn, g = near_singular_linear, np.exp(0.4j)
+    first = track_mixed(fn, fn, starts, p_start, p_target, g, give_up_cond=1e8)[0]
+    assert first.status == Status.ILL_CONDITIONED and 0 < first.t_end < 1
+    full = track_mixed(fn, fn, starts, p_start, p_target, g, jacobian="auto", dps=50)[0]
+    resumed = track_mixed(fn, fn, starts, p_start, p_target, g, jacobian="auto", dps=50,
+                          t_starts=[first.t_end], x_mp_starts=[first.x_mp])[0]
+    for out in (full, resumed):
+        assert out.status == Status.SUCCESS
+        with mpmath.workdps(50):
+            assert abs(out.x_mp[0] + 1) < 1e-25 and abs(out.x_mp[1] - 1) < 1e-25
+    assert resumed.steps < full.steps
+
+
 def test_extended_solves_agree_across_backends():
     # J y = b with cond ~1e30 and the exact solution y = (1, -2, 3): both linear-solver
     # backends (FLINT's C LU and mpmath's) must return it to far below double precision.

@@ -135,3 +135,19 @@ def test_sweep_rows_reads_the_sweep():
         open(os.path.join(d, "multirun.yaml"), "w").write(
             "hydra:\n  overrides:\n    task:\n    - solver.seed=0,1\n")
         assert prefetch.sweep_rows(hc({"row": "range(0,41)"}, d)) is None
+
+
+def test_worker_pool_serves_the_next_rows_of_a_sweep(tmp_path):
+    """In a multirun the pool started by one row is reused by the next; the counts are those of
+    solving every sample in the main process."""
+    args = ["-m", "+sweep=table1", "solver=monodromy", "row=0,1", "data.samples=4", "progress=false",
+            "prefetch=false"]
+    pool, here = tmp_path / "pool", tmp_path / "here"
+    p = _run(*args, "workers=2", "workers_min_seconds=0", f"hydra.sweep.dir={pool}")
+    assert p.returncode == 0, p.stderr
+    p = _run(*args, "workers=1", f"hydra.sweep.dir={here}")
+    assert p.returncode == 0, p.stderr
+    for row, reused in (("H1_w1_dx1_dy1_m1", False), ("H1_w1_dx2_dy1_m1", True)):
+        s = json.load(open(pool / row / "summary.json"))
+        assert s["workers_used"] == 2 and s["pool_reused"] is reused
+        assert _counts(pool / row) == _counts(here / row) and len(_counts(pool / row)) == 4

@@ -275,7 +275,8 @@ class MonodromySolver:
     ``mixed_precision_predictor`` (``"hermite"`` or ``"rk4"``: the predictor of that stage),
     ``extended_precision_max_paths`` (64 orbits) and ``extended_precision_max_time`` (1200 s): the
     same route once more with Jacobians in extended precision too, for the orbits that mixed
-    precision could not finish (roots with eps·cond > 1),
+    precision could not finish (roots with eps·cond > 1); ``extended_precision_resume`` (true: an
+    orbit that stage 1 handed over at ``give_up_cond`` resumes at stage 1's last point, false: from t = 1),
     ``sample_predictor`` / ``sample_predictor_tol`` (``"hermite"``, 1e-3; None: the preset's):
     predictor and its tolerance for the per-sample first pass only (see :meth:`_first_pass_options`),
     ``generic_predictor`` / ``generic_predictor_tol`` (``"hermite"``, 1e-3; None: the preset's):
@@ -607,20 +608,8 @@ class MonodromySolver:
             fn_fl = gradient_function_flint(self.arch)
         except ImportError:
             fn_fl = None
-        give_up = self.cfg.get("mixed_precision_give_up_cond", 1e14)
         budget = float(self.cfg.get("mixed_precision_max_time", 600.0)) if max_time is None else float(max_time)
-        give_up = None if give_up is None else float(give_up)
-        pred = self.cfg.get("mixed_precision_predictor", "hermite")
-        if self.cfg.get("mixed_precision_backend", "double_double") == "double_double":
-            # All orbits at once, in jit (jaxhc.tracker.dd_tracker).
-            from ..tracker.dd_tracker import track_dd
-            from ..tracker.double_double import gradient_function_dd
-
-            out = track_dd(sysf.fn, gradient_function_dd(self.arch), starts[orbits_], p_from, data.params, gamma,
-                           max_time=budget, give_up_cond=give_up, predictor=pred, fn_mp=fn_mp, fn_flint=fn_fl)
-        else:  # "mpmath": one orbit at a time on the host, residuals with mpmath / FLINT
-            out = track_mixed(sysf.fn, fn_mp, starts[orbits_], p_from, data.params, gamma, max_time=budget,
-                              give_up_cond=give_up, predictor=pred, fn_flint=fn_fl)
+        out = self._stage1(starts[orbits_], p_from, data, gamma, budget, fn_mp, fn_fl)
         # Second stage: roots with eps·cond > 1 (cond 4.8e16 at norm 7.4e5, measured on Table 2
         # (3,2,2) m=2 sample 37) are out of reach of a double Jacobian; the same route again with
         # Jacobians and tangents in extended precision and the on-path Hermite predictor.
@@ -629,8 +618,17 @@ class MonodromySolver:
         ext_time = float(self.cfg.get("extended_precision_max_time", 1200.0))
         if extended and left and len(left) <= ext_cap and ext_time > 0:
             t1 = time.perf_counter()
+            # A path that stage 1 handed over (ILL_CONDITIONED: its double Jacobian passed
+            # give_up_cond at t_end) resumes at its last point on the route, which stage 1 had
+            # converged in double-double: the path up to there needs no second tracking, and it is
+            # the part where extended Jacobians are slowest for nothing.  The others start over.
+            resume = [out[k].status == Status.ILL_CONDITIONED and self.cfg.get("extended_precision_resume", True)
+                      for k in left]
+            t_starts = [out[k].t_end if r else 1.0 for k, r in zip(left, resume)]
+            x_mp = [out[k].x_mp if r else list(map(complex, starts[orbits_[k]])) for k, r in zip(left, resume)]
             out2 = track_mixed(sysf.fn, fn_mp, starts[orbits_[left]], p_from, data.params, gamma,
-                               jacobian="auto", dps=50, max_time=ext_time, fn_flint=fn_fl)
+                               jacobian="auto", dps=50, max_time=ext_time, fn_flint=fn_fl,
+                               t_starts=t_starts, x_mp_starts=x_mp)
             for k, o in zip(left, out2):
                 if o.status == Status.SUCCESS:
                     out[k] = o
@@ -652,6 +650,48 @@ class MonodromySolver:
         info.update(paths=int(len(rows)), success=int(ok.sum()), orbits=int(len(orbits_)), certified_rows=rows[ok],
                     time_s=round(time.perf_counter() - t0, 3))
         return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), info
+
+
+    def _stage1(self, starts, p_from, data: NetworkData, gamma: complex, budget: float, fn_mp, fn_fl):
+        """Stage 1 of the escalation: ``starts`` re-tracked on their route with double Jacobians and
+        extended-precision residuals (see :meth:`_escalate`); one MixedPath per start."""
+        sysf = arch_system(self.arch)
+        give_up = self.cfg.get("mixed_precision_give_up_cond", 1e14)
+        give_up = None if give_up is None else float(give_up)
+        pred = self.cfg.get("mixed_precision_predictor", "hermite")
+        if self.cfg.get("mixed_precision_backend", "double_double") == "double_double":
+            # All orbits at once, in jit (jaxhc.tracker.dd_tracker).
+            from ..tracker.dd_tracker import track_dd
+            from ..tracker.double_double import gradient_function_dd
+
+            return track_dd(sysf.fn, gradient_function_dd(self.arch), starts, p_from, data.params, gamma,
+                            max_time=budget, give_up_cond=give_up, predictor=pred, fn_mp=fn_mp, fn_flint=fn_fl)
+        from ..tracker.mixed_precision import track_mixed
+
+        # "mpmath": one orbit at a time on the host, residuals with mpmath / FLINT
+        return track_mixed(sysf.fn, fn_mp, starts, p_from, data.params, gamma, max_time=budget,
+                           give_up_cond=give_up, predictor=pred, fn_flint=fn_fl)
+
+    def precompile_escalation(self, data: NetworkData) -> float:
+        """Compile the escalation's jitted double-double tracker for every batch size it can use
+        (8 .. ``mixed_precision_max_paths`` paths, powers of two) by running each for one call
+        of steps, results thrown away: it fills the persistent compilation cache, so the processes
+        that later meet a near-degenerate sample of this architecture load it (3-10 s per size
+        otherwise, in every process).  No-op for the ``mpmath`` backend.  Returns seconds spent."""
+        if self.cfg.get("mixed_precision_backend", "double_double") != "double_double":
+            return 0.0
+        from ..system.gradient import gradient_function_mp
+
+        t0 = time.perf_counter()
+        starts = self.generic.solutions[self.orbit_map.rep]
+        cap = min(int(self.cfg.get("mixed_precision_max_paths", 64)), len(starts))
+        k = 8
+        while k // 2 < cap:
+            rows = np.arange(min(k, cap))
+            # budget 0: one jitted call of steps, then every path stops (MAX_STEPS, no refinement)
+            self._stage1(starts[rows], self.generic.params, data, 1j, 0.0, gradient_function_mp(self.arch), None)
+            k *= 2
+        return time.perf_counter() - t0
 
 
 def _override(opts: TrackerOptions, pred, tol, key: str) -> TrackerOptions:
