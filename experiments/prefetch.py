@@ -6,8 +6,9 @@ samples of small rows (too few to be worth a worker pool, see run.py). The other
 is idle. With ``prefetch=true`` (the default) the first job of a table sweep starts one
 background process that walks through the rows after it, computes each row's generic
 set into the sweep's shared cache folder, and solves that row's first sample once
-without keeping it and compiles the escalation's double-double tracker, which fills the
-persistent compilation cache with the row's tracker executables. When the main process reaches the row, it loads both.
+without keeping it, which fills the persistent compilation cache with the row's tracker
+executables (``prefetch_warm_escalation=true`` also compiles the escalation's double-double
+tracker ahead; off by default, as it cost more than it saved on Table 4). When the main process reaches the row, it loads both.
 
 The two never compute the same set twice: ``MonodromySolver.generic`` holds a lock file
 while computing, and a process that finds the lock waits for the file (see
@@ -80,16 +81,21 @@ def maybe_start(cfg, cache_dir: Path, compile_cache) -> int:
     scfg["cache_dir"] = str(cache_dir)
     ctx = multiprocessing.get_context("spawn")  # JAX state must not be forked
     proc = ctx.Process(target=run, args=(str(compile_cache) if compile_cache else None, scfg, archs,
-                                         int(cfg.data.seed), bool(cfg.get("prefetch_warm", True))),
+                                         int(cfg.data.seed), bool(cfg.get("prefetch_warm", True)),
+                                         bool(cfg.get("prefetch_warm_escalation", False))),
                        daemon=True, name="jaxhc-prefetch")
     proc.start()
     _STARTED.append(proc)
     return len(archs)
 
 
-def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int, warm: bool) -> None:
+def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int, warm: bool,
+        warm_escalation: bool = False) -> None:
     """The prefetcher's loop: each architecture's generic set (skipped when cached or being
-    computed by the main process), then, if ``warm``, one throw-away solve of its first sample."""
+    computed by the main process), then, if ``warm``, one throw-away solve of its first sample,
+    and if ``warm_escalation``, the escalation's double-double tracker compiled for every batch
+    size (off by default: Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more
+    CPU time in the prefetcher than without)."""
     import os
     import sys
 
@@ -116,8 +122,9 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
         if warm:
             data = sample_data(arch, data_seed)
             solver(data, data_seed)
-            # The escalation's double-double tracker too (a few near-degenerate samples per row
-            # need it, and each process would compile it for every batch size it meets).
-            solver.precompile_escalation(data)
+            if warm_escalation:
+                # The escalation's double-double tracker too (a few near-degenerate samples per
+                # row need it, and each process would compile it for every batch size it meets).
+                solver.precompile_escalation(data)
         if solver_cfg.get("verbose"):
             print(f"prefetch {arch.label()}: {time.perf_counter() - t0:.1f}s", flush=True)
