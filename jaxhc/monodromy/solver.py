@@ -218,6 +218,11 @@ class _GenericLock:
             pid = int(self.lock.read_text().strip() or 0)
         except (OSError, ValueError):
             return True  # being written (or just removed): look again
+        if pid <= 0:  # created, pid not written yet; left so by a crash if it stays so for seconds
+            try:
+                return time.time() - self.lock.stat().st_mtime < 5.0
+            except OSError:
+                return True
         if pid == os.getpid():
             return False  # left behind by this process (an earlier solver that failed)
         try:
