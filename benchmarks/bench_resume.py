@@ -15,68 +15,34 @@ ratio of stage-2 times.  Pick seeds whose ``samples_info.jsonl`` shows
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from pathlib import Path
 
-import numpy as np
+from _solver_ab import add_arch_args, alternate, arch_of, solver_pair
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from jaxhc import Architecture, sample_data  # noqa: E402
-from jaxhc.monodromy import MonodromySolver  # noqa: E402
-from jaxhc.tracker.options import preset  # noqa: E402
+from jaxhc import sample_data
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--widths", type=int, nargs="+", default=[3])
-    ap.add_argument("--dx", type=int, default=2)
-    ap.add_argument("--dy", type=int, default=3)
-    ap.add_argument("--m", type=int, default=2)
+    add_arch_args(ap, [3], 2, 3, 2)
     ap.add_argument("--seeds", type=int, nargs="+", default=[46, 26])
-    ap.add_argument("--cache", default=None, help="generic-set cache folder (solver.cache_dir)")
     a = ap.parse_args(argv)
-    arch = Architecture(tuple(a.widths), a.dx, a.dy, a.m)
+    arch = arch_of(a)
     from omegaconf import OmegaConf
 
     cfg = OmegaConf.to_container(OmegaConf.load(Path(__file__).resolve().parent.parent / "conf/solver/monodromy.yaml"))
     cfg["cache_dir"] = a.cache
-    modes = (False, True)
-    solvers = {r: MonodromySolver(arch, preset("default"), dict(cfg, extended_precision_resume=r)) for r in modes}
-    t0 = time.perf_counter()
-    g = solvers[modes[0]].generic
-    for s in solvers.values():
-        s._generic, s._setup_time, s._from_cache, s._setup_pending = g, 0.0, True, False
-    print(f"{arch.label()} (N = {arch.N}): generic set {len(g.solutions)} points ({time.perf_counter() - t0:.1f} s)")
+    solvers = solver_pair(arch, {r: dict(cfg, extended_precision_resume=r) for r in (False, True)})
     for s in solvers.values():
         s(sample_data(arch, 0), 0)  # compile the double-precision tracker once
         s.precompile_escalation(sample_data(arch, 0))  # and the double-double one
-    tot = {r: 0.0 for r in modes}
-    for i, seed in enumerate(a.seeds):
-        data = sample_data(arch, seed)
-        res = {}
-        for r in (modes if i % 2 == 0 else modes[::-1]):
-            t = time.perf_counter()
-            out = solvers[r](data, seed)
-            el = time.perf_counter() - t
-            tot[r] += out.info["extended_precision_time_s"]
-            res[r] = out
-            print(f"  seed {seed:3d} {'resumed' if r else 'from t=1':9s} {el:8.2f} s  stage 2 "
-                  f"{out.info['extended_precision_time_s']:8.2f} s ({out.info['extended_precision_paths']} orbits, "
-                  f"{out.info['extended_precision_success']} ok)  N_C {out.nsolutions} N_C* {out.ntorus} "
-                  f"N_R {out.nreal} failed {out.nfailed}", flush=True)
-        x, y = (res[r].solutions for r in modes)
-        if len(x) == len(y) and len(x):
-            # Nearest point of y for each point of x, in chunks (8825 x 8825 x N at once is ~18 GB).
-            near, dist = np.zeros(len(x), int), np.zeros(len(x))
-            for i in range(0, len(x), 256):
-                d = np.abs(x[i:i + 256, None, :] - y[None, :, :]).max(-1)
-                near[i:i + 256], dist[i:i + 256] = d.argmin(1), d.min(1)
-            print(f"  seed {seed:3d} solution sets: largest matched distance {dist.max():.1e}, "
-                  f"one-to-one {len(set(near)) == len(x)}")
-        else:
-            print(f"  seed {seed:3d} solution sets differ in size: {len(x)} vs {len(y)}")
+
+    def describe(r, el, out):
+        return (f"{'resumed' if r else 'from t=1':9s} {el:8.2f} s  stage 2 {out.info['extended_precision_time_s']:8.2f} s "
+                f"({out.info['extended_precision_paths']} orbits, {out.info['extended_precision_success']} ok)  "
+                f"N_C {out.nsolutions} N_C* {out.ntorus} N_R {out.nreal} failed {out.nfailed}")
+
+    tot = alternate(arch, solvers, a.seeds, describe, lambda el, out: out.info["extended_precision_time_s"])
     print(f"stage 2 total: from t=1 {tot[False]:.1f} s, resumed {tot[True]:.1f} s, "
           f"ratio {tot[False] / max(tot[True], 1e-9):.2f}x")
 
