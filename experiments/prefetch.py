@@ -96,19 +96,13 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
     and if ``warm_escalation``, the escalation's double-double tracker compiled for every batch
     size (off by default: Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more
     CPU time in the prefetcher than without)."""
-    import os
-    import sys
+    import workers
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    for p in (here, os.path.dirname(here)):
-        if p not in sys.path:
-            sys.path.insert(0, p)
-    import common
-
-    common.use_compile_cache(compile_cache)  # before anything compiles
+    workers.init(compile_cache)  # the import paths and the compilation cache, as in a sample worker
     from omegaconf import OmegaConf
 
     from jaxhc import Architecture, sample_data
+    from jaxhc.monodromy.solver import generic_lock_file
     from solvers import make_solver
 
     for widths, dx, dy, m in archs:
@@ -116,7 +110,7 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
         t0 = time.perf_counter()
         solver = make_solver(OmegaConf.create(solver_cfg), arch)
         path = solver._cache_path()
-        if path.exists() or path.with_name(path.name + ".lock").exists():
+        if path.exists() or generic_lock_file(path).exists():
             continue  # done, or the main process is at it (it is ahead of us: nothing left to gain here)
         solver.generic
         if warm:

@@ -195,7 +195,7 @@ PAD_MIN = 64
 
 def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16) -> TrackResult:
     """:func:`track` (keep="all") of the rows of ``x``, padded with copies to a power of two
-    between 64 and ``batch_size`` (or not at all above it) so the tracker compiles few batch
+    between ``PAD_MIN`` (64) and ``batch_size`` (or not at all above it) so the tracker compiles few batch
     shapes (each a compilation of seconds on CPU).  Padding paths are dropped."""
     P = len(x)
     small = min(PAD_MIN, batch_size)

@@ -200,6 +200,11 @@ def compute_generic_total_degree(arch: Architecture, options: TrackerOptions | N
     return GenericSet(arch, p_gen, X, pats, meta)
 
 
+def generic_lock_file(path: Path) -> Path:
+    """The lock file beside the generic-set cache file ``path`` while a process computes it."""
+    return path.with_name(path.name + ".lock")
+
+
 class _GenericLock:
     """A lock file ``<cache file>.lock`` holding the pid of the process computing that file.
 
@@ -209,7 +214,7 @@ class _GenericLock:
     (a killed process) is stale and is taken over."""
 
     def __init__(self, path: Path, poll: float = 0.2):
-        self.path, self.lock, self.poll, self.held = path, path.with_name(path.name + ".lock"), poll, False
+        self.path, self.lock, self.poll, self.held = path, generic_lock_file(path), poll, False
 
     def _holder_alive(self) -> bool:
         import os
@@ -627,10 +632,10 @@ class MonodromySolver:
             # give_up_cond at t_end) resumes at its last point on the route, which stage 1 had
             # converged in double-double: the path up to there needs no second tracking, and it is
             # the part where extended Jacobians are slowest for nothing.  The others start over.
-            resume = [out[k].status == Status.ILL_CONDITIONED and self.cfg.get("extended_precision_resume", True)
+            resume = [bool(self.cfg.get("extended_precision_resume", True)) and out[k].status == Status.ILL_CONDITIONED
                       for k in left]
             t_starts = [out[k].t_end if r else 1.0 for k, r in zip(left, resume)]
-            x_mp = [out[k].x_mp if r else list(map(complex, starts[orbits_[k]])) for k, r in zip(left, resume)]
+            x_mp = [out[k].x_mp if r else None for k, r in zip(left, resume)]
             out2 = track_mixed(sysf.fn, fn_mp, starts[orbits_[left]], p_from, data.params, gamma,
                                jacobian="auto", dps=50, max_time=ext_time, fn_flint=fn_fl,
                                t_starts=t_starts, x_mp_starts=x_mp)

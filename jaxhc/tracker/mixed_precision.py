@@ -221,7 +221,7 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
             an earlier pass on the same route stopped (its point at that ``t``), with a first
             step of at most 5% of ``t``.
         x_mp_starts: optional, per start the point in extended precision (``mpmath.mpc`` objects;
-            e.g. a double-double endpoint), used instead of ``starts``' rows.
+            e.g. a double-double endpoint), used instead of that row of ``starts`` (None: the row).
     Returns:
         one :class:`MixedPath` per start point.  SUCCESS means the extended-precision
         Newton iteration at t = 0 converged below ``final_tol``: a regular root.
@@ -400,7 +400,8 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
             t_path = time.perf_counter()
             ext_flag[0] = jacobian == "extended"
             cond_seen[0] = 0.0 if jacobian == "double" else np.nan
-            xm = _to_mp(x0) if x_mp_starts is None else np.array([mpmath.mpc(z) for z in x_mp_starts[i]], dtype=object)
+            x_ext = None if x_mp_starts is None else x_mp_starts[i]
+            xm = _to_mp(x0) if x_ext is None else np.array([mpmath.mpc(z) for z in x_ext], dtype=object)
             t = 1.0 if t_starts is None else float(t_starts[i])
             dt, nacc, nrej = min(initial_step, 0.05 * t) if t < 1.0 else initial_step, 0, 0
             status = Status.TRACKING
