@@ -135,14 +135,16 @@ def test_ill_conditioned_simple_root_counts_once():
     assert np.max(np.abs(res.solutions[0] - 1.0)) < 1e-3
 
 
-@pytest.mark.parametrize("tol", [1e-5, 1e-3])
-def test_hermite_predictor_finds_the_same_roots(tol):
-    # The cubic Hermite predictor (no extra Jacobians) against numpy.roots and the Bézout
-    # count, with the default tolerance and the loose one the monodromy first pass can use.
+@pytest.mark.parametrize("predictor,tol", [("hermite", 1e-5), ("hermite", 1e-3), ("taylor3", 1e-3),
+                                           ("taylor4", 1e-5), ("taylor4", 1e-3)])
+def test_cheap_predictors_find_the_same_roots(predictor, tol):
+    # The cubic Hermite predictor (no extra Jacobians) and the Taylor predictors (derivatives by
+    # Taylor-mode AD) against numpy.roots and the Bézout count, with the default tolerance and
+    # the loose one the monodromy first pass uses.
     rng = np.random.default_rng(5)
     deg = 7
     c = rng.standard_normal(deg + 1) + 1j * rng.standard_normal(deg + 1)
-    opts = jaxhc.preset("default", predictor="hermite", predictor_tol=tol)
+    opts = jaxhc.preset("default", predictor=predictor, predictor_tol=tol)
     res = solve(polynomial_system([np.arange(deg + 1)[:, None]], [c]), options=opts, seed=0)
     assert res.nsolutions == deg and res.nfailed == 0
     _match(res.solutions[:, 0], np.roots(c[::-1]), 1e-8)
@@ -156,3 +158,25 @@ def test_hermite_predictor_finds_the_same_roots(tol):
 def test_unknown_predictor_refused():
     with pytest.raises(ValueError, match="predictor"):
         jaxhc.preset("default", predictor="euler")
+
+
+def test_taylor_derivatives_match_the_analytic_path():
+    # H(x, t) = x^2 - (1 + t): the path from x = sqrt(2) is x(t) = sqrt(1 + t), whose
+    # derivatives at t are known in closed form; in log mode (σ = log t) x(σ) = sqrt(1 + t e^σ).
+    import jax.numpy as jnp
+    from jax.scipy.linalg import lu_factor
+
+    from jaxhc.tracker.core import _taylor_derivatives
+
+    hfn = lambda x, t, args: x * x - (1.0 + t)
+    t = 0.3
+    x = jnp.array([np.sqrt(1 + t)], jnp.complex128)
+    lu = lu_factor(jnp.array([[2 * x[0]]]))
+    r = np.sqrt(1 + t)
+    d1 = 0.5 / r
+    got = np.asarray(_taylor_derivatives(hfn, x, t, False, jnp.array([d1], jnp.complex128), lu, (), 4))[:, 0]
+    exact = [-0.25 * (1 + t) ** -1.5, 0.375 * (1 + t) ** -2.5, -0.9375 * (1 + t) ** -3.5]
+    np.testing.assert_allclose(got, exact, rtol=1e-12)
+    # log mode: d/dσ x = t x'(t); d²/dσ² = t x' + t² x''
+    got = np.asarray(_taylor_derivatives(hfn, x, t, True, jnp.array([t * d1], jnp.complex128), lu, (), 2))[:, 0]
+    np.testing.assert_allclose(got, [t * d1 + t * t * exact[0]], rtol=1e-12)

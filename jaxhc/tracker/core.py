@@ -21,6 +21,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 from jax import lax
+from jax.experimental.jet import jet
+from jax.scipy.linalg import lu_factor, lu_solve
 
 from ..endgame.valuation import endgame_update
 from ..status import Status
@@ -48,6 +50,7 @@ class PathState(NamedTuple):
     xprev: jax.Array  # Complex[Array, "batch n"]  last accepted point before x (Hermite predictor)
     vprev: jax.Array  # Complex[Array, "batch n"]  dx/dt there
     tprev: jax.Array  # Float[Array, "batch"]     its t; > 1 while there is none yet
+    dk: jax.Array  # Complex[Array, "batch k n"]  d^j x / dσ^j at x, j = 2..k+1 (Taylor predictor; k = 0 otherwise)
 
 
 def _eval_jac(hfn, x, t, args):
@@ -95,6 +98,54 @@ def _hermite(s: PathState, logm, h, k1):
     return jnp.where(have, herm, s.x + h * k1)
 
 
+def taylor_order(opts: TrackerOptions) -> int:
+    """Order of the Taylor predictor (``"taylor3"`` -> 3, ``"taylor4"`` -> 4); 0 for the others."""
+    return int(opts.predictor[6:]) if opts.predictor.startswith("taylor") else 0
+
+
+def _taylor_derivatives(hfn, x, t, logm, d1, lu, args, order: int):
+    """Higher derivatives ``d^j x / dσ^j`` (j = 2..order) of the path through ``(x, t)``.
+
+    ``d1`` is ``dx/dσ`` and ``lu`` a factorization of ``∂H/∂x`` near ``x``.  Along the curve
+    ``σ -> (x(σ), t(σ))`` with ``t(σ) = t + σ`` (or ``t e^σ`` in log mode) every derivative of
+    ``H`` vanishes; the j-th one is ``H_x x^(j) + (terms in lower derivatives)``, so one Taylor-mode
+    pass (:func:`jax.experimental.jet.jet`) with ``x^(j) = 0`` gives the rest and one solve with
+    the already factored Jacobian gives ``x^(j)``.  Costs a few evaluations of ``H`` per order,
+    against ``n + 1`` for a Jacobian.
+    """
+    tc = jnp.asarray(t, jnp.complex128)
+    g = lambda xx, tt: hfn(xx, tt, args)
+    ders = [d1]
+    for j in range(2, order + 1):
+        tser = [jnp.where(logm, tc, 1.0 + 0j)] + [jnp.where(logm, tc, 0j)] * (j - 1)
+        ders.append(lu_solve(lu, -_curve_derivative(g, x, tc, ders + [jnp.zeros_like(x)], tser)))
+    return jnp.stack(ders[1:]) if order > 1 else jnp.zeros((0,) + x.shape, x.dtype)
+
+
+def _curve_derivative(g, x, t, xser, tser):
+    """``d^j/ds^j g(x(s), t(s))`` at 0, ``j = len(xser)``, for the curves with derivatives
+    ``xser`` and ``tser`` at 0: Taylor mode when every primitive of ``g`` has a jet rule, else
+    ``j`` nested forward-mode derivatives (``2^j`` evaluations instead of ~``j``)."""
+    j = len(xser)
+    try:
+        return jet(g, (x, t), (xser, tser))[1][j - 1]
+    except (KeyError, NotImplementedError):  # a primitive without a jet rule (e.g. reduce_prod)
+        pass
+    fact = [1.0]
+    for i in range(1, j + 1):
+        fact.append(fact[-1] * i)
+
+    def curve(s):
+        xs = x + sum(xser[i] * (s ** (i + 1) / fact[i + 1]) for i in range(j))
+        ts = t + sum(tser[i] * (s ** (i + 1) / fact[i + 1]) for i in range(j))
+        return g(xs, ts)
+
+    f = curve
+    for _ in range(j):
+        f = (lambda h: lambda s: jax.jvp(h, (s,), (jnp.ones_like(s),))[1])(f)
+    return f(jnp.zeros((), x.dtype))
+
+
 def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     """One step for one path (unbatched fields).
 
@@ -121,8 +172,16 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
 
     k1 = jnp.where(logm, t0r, 1.0) * s.v  # the stored tangent dx/dt, scaled to the step variable
     t1 = tmap(h)
+    K = taylor_order(opts)
     if opts.predictor == "hermite":
         xp = _hermite(s, logm, h, k1)
+    elif K:
+        # Taylor polynomial from the derivatives stored at the last accepted point.
+        xp = s.x + h * k1
+        hk, fact = h, 1.0
+        for j in range(2, K + 1):
+            hk, fact = hk * h, fact * j
+            xp = xp + (hk / fact) * s.dk[j - 2]
     else:
         # RK4 predictor: three more tangents (Jacobian + solve each) per step.
         k2 = dxds(s.x + 0.5 * h * k1, 0.5 * h)
@@ -135,7 +194,9 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     d1 = jnp.linalg.solve(J0, -H0)
     x1 = xp + d1
     H1, J1, Ht1 = _eval_jac(hfn, x1, tc, args)
-    sol = jnp.linalg.solve(J1, -jnp.stack([H1, Ht1], axis=1))
+    lu1 = lu_factor(J1) if K else None
+    rhs = -jnp.stack([H1, Ht1], axis=1)
+    sol = lu_solve(lu1, rhs) if K else jnp.linalg.solve(J1, rhs)
     d2, v_new = sol[:, 0], sol[:, 1]
     x2 = x1 + d2
     e1, e2 = _rel(d1, xp), _rel(d2, x1)
@@ -146,7 +207,7 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     accept = finite & (e1 <= opts.max_correction) & (
         (e2 <= opts.contraction * e1) | (e2 <= opts.accuracy_floor))
     # Step-size control: RK4's local error scales like dt^5, the cubic Hermite extrapolation's like dt^4.
-    order = 4.0 if opts.predictor == "hermite" else 5.0
+    order = 4.0 if opts.predictor == "hermite" else (K + 1.0 if K else 5.0)
     fac = 0.8 * (opts.predictor_tol / jnp.maximum(e1, 1e-300)) ** (1.0 / order)
     fac_acc = jnp.clip(fac, 0.5, 2.0)
     fac_rej = jnp.where(jnp.isfinite(fac), jnp.clip(fac, 0.1, 0.5), 0.25)
@@ -175,6 +236,12 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
     next_log = (logm | enter_log) & ~leave_log
     new_dt = jnp.minimum(new_dt, jnp.where(next_log, opts.max_log_step, opts.max_step))
     st = st._replace(dt=new_dt, logm=next_log)
+    if K:
+        # Derivatives for the next prediction, in the next step's variable, at the new point
+        # (with the Jacobian of the second corrector iteration, already factored).
+        d1n = jnp.where(next_log, t1, 1.0) * v_new
+        dk = _taylor_derivatives(hfn, x2, t1, next_log, d1n, lu1, args, K)
+        st = st._replace(dk=jnp.where(accept, dk, s.dk))
 
     status = st.status
     status = jnp.where((status == Status.TRACKING) & (t <= 0.0), Status.ENDGAME, status)
@@ -202,8 +269,18 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
 def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
     """Initial state for a batch of start points ``x0: Complex[Array, "batch n"]`` at t = 1."""
     B, n = x0.shape
-    v0 = jax.vmap(lambda x: _tangent(hfn, x, jnp.complex128(1.0), args))(x0)
-    bad = ~jnp.all(jnp.isfinite(v0), axis=1)
+    K = taylor_order(opts)
+
+    def start(x):
+        _, J, Ht = _eval_jac(hfn, x, jnp.complex128(1.0), args)
+        lu = lu_factor(J)
+        v = lu_solve(lu, -Ht)
+        return v, (_taylor_derivatives(hfn, x, 1.0, False, v, lu, args, K) if K
+                   else jnp.zeros((0, n), x.dtype))
+
+    v0, dk = jax.vmap(start)(x0)
+    bad = ~jnp.all(jnp.isfinite(v0), axis=1) | ~jnp.all(jnp.isfinite(dk), axis=(1, 2))
+    dk = jnp.where(bad[:, None, None], 0.0, dk)
     f = jnp.float64
     return PathState(
         x=x0, v=jnp.where(bad[:, None], 0.0, v0),
@@ -212,7 +289,7 @@ def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
         nacc=jnp.zeros(B, jnp.int32), nrej=jnp.zeros(B, jnp.int32),
         logx=jnp.zeros((B, n), f), logt=jnp.zeros(B, f), nu=jnp.zeros((B, n), f),
         ninf=jnp.zeros(B, jnp.int32), logm=jnp.zeros(B, bool),
-        xprev=x0, vprev=jnp.zeros((B, n), x0.dtype), tprev=jnp.full(B, 2.0, f))
+        xprev=x0, vprev=jnp.zeros((B, n), x0.dtype), tprev=jnp.full(B, 2.0, f), dk=dk)
 
 
 @kernel_jit(static_argnums=(0, 1, 4))

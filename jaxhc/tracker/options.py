@@ -75,7 +75,8 @@ class TrackerOptions(NamedTuple):
     predictor: str = "rk4"
 
 
-PREDICTORS = ("rk4", "hermite")
+PREDICTORS = ("rk4", "hermite", "taylor3", "taylor4")
+MIXED_PREDICTORS = ("rk4", "hermite")  # the double-double tracker of the escalation has no Taylor predictor
 
 PRESETS = {
     "default": TrackerOptions(),
