@@ -226,3 +226,19 @@ def test_flint_gradient_matches_mpmath():
         finally:
             flint.ctx.dps = old
         assert err < 1e-40, arch
+
+
+def test_refine_extended_settles_an_ill_conditioned_root_and_not_a_double_one():
+    # The endpoint refinement of the monodromy solver: the root (3/4, 1/2) of `cancel` with
+    # cond ~1e13 is reached from a double-precision point that is off by ~1e-3 in x2 ...
+    from jaxhc.tracker.dd_tracker import refine_extended
+
+    a, b, eps = 0.75, 0.5, 2.0**-43
+    p = np.array([a, eps, a * a + eps * b], complex)
+    x, conv, res = refine_extended(cancel, cancel, None, np.array([a, b + 1e-3]), p)
+    assert conv and abs(x[0] - a) < 1e-15 and abs(x[1] - b) < 1e-15
+    # ... while at the double root of x^2 (and x2 - 1) the corrections do not converge to 1e-20.
+    dbl = lambda x, p: (np.array([x[0] * x[0], x[1] - p[0]], dtype=object) if isinstance(x, np.ndarray)
+                        and x.dtype == object else jnp.stack([x[0] * x[0], x[1] - p[0]]))
+    x, conv, res = refine_extended(dbl, dbl, None, np.array([1e-4, 1.0]), np.array([1.0 + 0j]))
+    assert not conv

@@ -246,9 +246,9 @@ def test_cheap_first_pass_failures_are_redone_on_the_same_route(monkeypatch):
     solver._setup_time, solver._from_cache, solver._setup_pending = 0.0, True, False
     monkeypatch.setattr(msolver, "track_padded", first_pass_fails)
     res = solver(data, 3)
-    assert calls[:2] == ["hermite", "rk4"]
+    assert calls[:2] == ["taylor4", "rk4"]
     assert res.info["redo_orbits"] == 1 and res.info["retried_paths"] == 0
-    assert res.info["failed_first_pass"] == 0 and res.info["sample_predictor"] == "hermite"
+    assert res.info["failed_first_pass"] == 0 and res.info["sample_predictor"] == "taylor4"
     assert (res.nsolutions, res.ntorus, res.nfailed) == (ref.nsolutions, ref.ntorus, 0) == (17, 16, 0)
     _match(res.solutions, ref.solutions)
 

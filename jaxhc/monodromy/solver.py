@@ -28,7 +28,7 @@ from ..solutions.result import Result
 from ..status import Status
 from ..strata import enumerate_strata, patterns_of, torus_bound
 from ..system.network import Architecture, NetworkData
-from ..tracker.options import PREDICTORS, TrackerOptions, preset
+from ..tracker.options import MIXED_PREDICTORS, PREDICTORS, TrackerOptions, preset
 from ..tracker.stream import TrackResult
 from ..strata import sign_group
 from .orbits import OrbitMap
@@ -287,8 +287,12 @@ class MonodromySolver:
     same route once more with Jacobians in extended precision too, for the orbits that mixed
     precision could not finish (roots with eps·cond > 1); ``extended_precision_resume`` (true: an
     orbit that stage 1 handed over at ``give_up_cond`` resumes at stage 1's last point, false: from t = 1),
-    ``sample_predictor`` / ``sample_predictor_tol`` (``"hermite"``, 1e-3; None: the preset's):
+    ``sample_predictor`` / ``sample_predictor_tol`` (``"taylor4"``, 1e-3; None: the preset's):
     predictor and its tolerance for the per-sample first pass only (see :meth:`_first_pass_options`),
+    ``refine_endpoints_max`` (64 orbits: first-pass endpoints reached at t = 0 but SINGULAR are
+    Newton-refined with extended-precision residuals, see :meth:`_refine_endpoints`; 0: off),
+    ``redo_max_cond`` (1e10: a first-pass path that failed at a worse condition number skips the
+    double-precision redo and goes to the escalation, see :meth:`_redo_on_route`),
     ``generic_predictor`` / ``generic_predictor_tol`` (``"hermite"``, 1e-3; None: the preset's):
     the same for the generic set's monodromy loops and transfers (see :meth:`_loop_options`),
     ``generic`` (``"monodromy"``, or ``"total_degree"``: the generic set from all total-degree
@@ -302,7 +306,7 @@ class MonodromySolver:
         self._generic: GenericSet | None = None
         # Bad predictor settings fail here, not after the setup.
         self._first_pass_options(self.options), self._loop_options()
-        for key, allowed in (("mixed_precision_backend", MIXED_BACKENDS), ("mixed_precision_predictor", PREDICTORS)):
+        for key, allowed in (("mixed_precision_backend", MIXED_BACKENDS), ("mixed_precision_predictor", MIXED_PREDICTORS)):
             if self.cfg.get(key) is not None and self.cfg[key] not in allowed:
                 raise ValueError(f"{key} must be one of {allowed}, got {self.cfg[key]!r}")
 
@@ -399,6 +403,10 @@ class MonodromySolver:
         # One path per sign-flip orbit; the flips commute with the homotopy (see .orbits).
         first_opts = self._first_pass_options(opts)
         paths = om.expand(track_padded(h, g.solutions[om.rep], first_opts, batch_size=bs, steps_per_call=spc))
+        # Endpoints the first pass reached at t = 0 but called SINGULAR (cond above singular_cond)
+        # are mostly regular roots of near-degenerate samples: Newton with extended-precision
+        # residuals settles them here, instead of the redo and the escalation re-tracking them.
+        paths, refined_rows = self._refine_endpoints(paths, data)
         redo = 0
         cheap = first_opts != opts
         if cheap:
@@ -421,6 +429,7 @@ class MonodromySolver:
         paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma, rows=first_rows)
         # Rows whose endpoint the escalation certified (extended-precision Newton converged).
         certified = np.zeros(len(paths.x), bool)
+        certified[refined_rows[paths.status[refined_rows] == Status.SUCCESS]] = True  # (unless redone since)
         certified[mixed.pop("certified_rows")] = True
         midway_time = float(self.cfg.get("mixed_precision_midway_time", 30.0))
         if len(midway) and midway_time > 0:
@@ -509,6 +518,7 @@ class MonodromySolver:
             "sample_predictor": first_opts.predictor, "redo_orbits": int(redo), "retried_paths": int(retried),
             "duplicate_endpoints_first_pass": int(dup_first), "duplicate_endpoints_left": int(dup_left),
             "rescued_large_endpoints": int(rescued), "promoted_isolated": int(promoted),
+            "refined_endpoints": int(len(refined_rows)),
             "mixed_precision_paths": mixed["paths"], "mixed_precision_success": mixed["success"],
             "orbits_tracked": int(self.orbit_map.norbits),
             "mixed_precision_time_s": mixed["time_s"],
@@ -525,6 +535,48 @@ class MonodromySolver:
         })
         return res
 
+    def _refine_endpoints(self, paths: TrackResult, data: NetworkData):
+        """Rows that reached t = 0 as SINGULAR, refined by Newton at the target with residuals in
+        ``dps`` digits and double Jacobians (iterative refinement, the escalation's last step),
+        one orbit at a time on the host.  An orbit whose correction falls below 1e-20 relative
+        ends at a regular root (at a singular one the corrections stop contracting): its rows
+        become SUCCESS.  Nothing else changes, so the checks that follow still see every
+        coinciding endpoint (a path that jumped onto another one's root) and redo it.
+        ``cfg["refine_endpoints_max"]`` (64) caps the orbits (more: none are refined, the
+        escalation's business).  Returns (paths, rows turned SUCCESS)."""
+        from ..endgame.finalize import refine_padded
+        from ..system.gradient import gradient_function_flint, gradient_function_mp
+        from ..tracker.dd_tracker import refine_extended
+
+        om = self.orbit_map
+        cap = int(self.cfg.get("refine_endpoints_max", 64))
+        rows = np.flatnonzero((paths.status == Status.SINGULAR) & (paths.t_end == 0.0)
+                              & np.all(np.isfinite(paths.x), axis=1))
+        orb = np.unique(om.cls[rows])
+        if len(rows) == 0 or len(orb) > cap:
+            return paths, np.zeros(0, np.int64)
+        try:  # FLINT's C when python-flint is installed, mpmath otherwise
+            fn_fl = gradient_function_flint(self.arch)
+        except ImportError:
+            fn_fl = None
+        sysf = arch_system(self.arch)
+        rep = om.rep[orb]  # the representative's row holds the tracked endpoint (identity flip)
+        xo = np.zeros((om.norbits, self.arch.N), np.complex128)
+        res = np.full(om.norbits, np.inf)
+        ok_o = np.zeros(om.norbits, bool)
+        for o, r in zip(orb, rep):
+            x, conv, resid = refine_extended(sysf.fn, gradient_function_mp(self.arch), fn_fl, paths.x[r], data.params)
+            ok_o[o], xo[o], res[o] = conv, x, resid
+        good = rows[ok_o[om.cls[rows]]]
+        if len(good) == 0:
+            return paths, good
+        st, X, R, C = paths.status.copy(), paths.x.copy(), paths.residual.copy(), paths.cond.copy()
+        oo = np.flatnonzero(ok_o)
+        sc = np.full(om.norbits, np.inf)
+        sc[oo] = refine_padded(sysf.fn, xo[oo], data.params, 0)[5]  # the scaled condition number, as everywhere
+        st[good], X[good], R[good], C[good] = Status.SUCCESS, om.images(xo, good), res[om.cls[good]], sc[om.cls[good]]
+        return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), good
+
     def _redo_on_route(self, paths: TrackResult, h, starts: np.ndarray, opts: TrackerOptions, bs: int, spc: int):
         """Orbits whose cheap path did not end at its own regular root (not SUCCESS, or an
         endpoint shared with another path) are re-tracked on the same route ``h`` (same γ, so the
@@ -537,8 +589,14 @@ class MonodromySolver:
         om = self.orbit_map
         done = ~np.all(np.isfinite(starts), axis=1)
         n0 = int(done.sum())
+        # A path that failed where its Jacobian's condition number was above ``redo_max_cond``
+        # failed for lack of precision, not for the cheap predictor: a double-precision redo
+        # crawls there for its whole step budget (Table 2 (3,2,3) m = 2 sample 3: 9 orbits, 9.4 s,
+        # all failed again) and the escalation gets it anyway, so it goes there directly.
+        max_cond = float(self.cfg.get("redo_max_cond", 1e10))
         for _ in range(2):
-            rows = np.union1d(np.flatnonzero(paths.status != Status.SUCCESS), duplicate_paths(paths))
+            failed = (paths.status != Status.SUCCESS) & ~(paths.cond > max_cond)
+            rows = np.union1d(np.flatnonzero(failed), duplicate_paths(paths))
             orb = np.unique(om.cls[rows])
             orb = orb[~done[orb]]
             if len(orb) == 0:
@@ -558,10 +616,12 @@ class MonodromySolver:
 
     def _first_pass_options(self, opts: TrackerOptions) -> TrackerOptions:
         """Tracker options of the per-sample first pass: ``cfg["sample_predictor"]`` (default
-        ``"hermite"``) and ``cfg["sample_predictor_tol"]`` (default 1e-3) override the preset's
+        ``"taylor4"``) and ``cfg["sample_predictor_tol"]`` (default 1e-3) override the preset's
         (None: keep the preset's).  Table 2 (3,2,3) m = 2, 3 samples, 1377 paths each
         (``benchmarks/bench_predictor.py``): RK4 at 1e-5 tracked 564k steps in 59.6 s, Hermite at
         1e-3 531k steps in 20.4 s (2.9x), with the same endpoints to 4e-13 on 4130 of 4131 paths.
+        The 4th-order Taylor predictor (derivatives by Taylor-mode AD, session 10) takes 0.55-0.58
+        of Hermite's steps, each ~1.7x dearer: 1.1-1.26x faster on Tables 1, 2 and 4 rows.
 
         The first pass can afford a cheap predictor because its mistakes are all detected:
         from a complete generic set every path must end at its own finite regular root, so a
@@ -569,7 +629,7 @@ class MonodromySolver:
         paths leaves the set intact).  Those, and every path that did not end in SUCCESS, are
         re-tracked on the same route with the preset's own options (:meth:`_redo_on_route`)
         before the escalation and the retries."""
-        return _override(opts, self.cfg.get("sample_predictor", "hermite"), self.cfg.get("sample_predictor_tol", 1e-3),
+        return _override(opts, self.cfg.get("sample_predictor", "taylor4"), self.cfg.get("sample_predictor_tol", 1e-3),
                          "sample_predictor")
 
     def _flagged(self, paths: TrackResult) -> np.ndarray:

@@ -30,7 +30,7 @@ from ..status import Status
 from .double_double import DD, dd_from_complex
 from .mixed_precision import MixedPath
 
-__all__ = ["track_dd"]
+__all__ = ["track_dd", "refine_extended"]
 
 
 class DDConfig(NamedTuple):
@@ -288,6 +288,18 @@ def _finish(s: DDState, fn, fn_mp, fn_flint, p_target, dps, final_tol, t0) -> Mi
         x = np.array([complex(z) for z in xm], np.complex128)
     return MixedPath(status, x, xm, float(s.t), int(s.nacc), int(s.nrej), float(last), float(res),
                      float(s.cond), time.perf_counter() - t0)
+
+
+def refine_extended(fn, fn_mp, fn_flint, x, p_target, dps: int = 40, tol: float = 1e-20):
+    """Newton refinement of one double-precision point ``x: Complex[ndarray, "n"]`` at the
+    target, residuals in ``dps`` digits (see :func:`_refine`).  Returns (x rounded to double,
+    converged to ``tol`` relative, max |F| in double)."""
+    import mpmath
+
+    with mpmath.workdps(dps):
+        xm = np.array([mpmath.mpc(complex(z)) for z in np.asarray(x, np.complex128)], dtype=object)
+        xm, conv, _, res = _refine(fn, fn_mp, fn_flint, xm, p_target, dps, tol)
+        return np.array([complex(z) for z in xm], np.complex128), bool(conv), float(res)
 
 
 def _refine(fn, fn_mp, fn_flint, xm, p_target, dps, tol, iters: int = 60):
