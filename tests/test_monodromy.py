@@ -246,11 +246,22 @@ def test_cheap_first_pass_failures_are_redone_on_the_same_route(monkeypatch):
     solver._setup_time, solver._from_cache, solver._setup_pending = 0.0, True, False
     monkeypatch.setattr(msolver, "track_padded", first_pass_fails)
     res = solver(data, 3)
-    assert calls[:2] == ["taylor4", "rk4"]
+    assert calls[:2] == ["hermite", "rk4"]
     assert res.info["redo_orbits"] == 1 and res.info["retried_paths"] == 0
-    assert res.info["failed_first_pass"] == 0 and res.info["sample_predictor"] == "taylor4"
+    assert res.info["failed_first_pass"] == 0 and res.info["sample_predictor"] == "hermite"
     assert (res.nsolutions, res.ntorus, res.nfailed) == (ref.nsolutions, ref.ntorus, 0) == (17, 16, 0)
     _match(res.solutions, ref.solutions)
+
+
+def test_auto_sample_predictor_follows_the_row_size():
+    # "auto": the Taylor-4 predictor where tracking outweighs its dearer compilation.
+    from jaxhc.monodromy.solver import AUTO_TAYLOR_MIN_ORBITS
+
+    s = MonodromySolver(Architecture((1,), 1, 1, 1), preset("default"), {"sample_predictor": "auto"})
+    assert s._first_pass_options(s.options, AUTO_TAYLOR_MIN_ORBITS - 1).predictor == "hermite"
+    assert s._first_pass_options(s.options, AUTO_TAYLOR_MIN_ORBITS).predictor == "taylor4"
+    fixed = MonodromySolver(Architecture((1,), 1, 1, 1), preset("default"), {"sample_predictor": "taylor3"})
+    assert fixed._first_pass_options(fixed.options, 1).predictor == "taylor3"
 
 
 def test_bad_sample_predictor_refused():

@@ -35,6 +35,12 @@ from .orbits import OrbitMap
 from .core import (_Counter, arch_system, coinciding, monodromy_solve, orbits, random_params, torus_mask,
                    track_padded, transfer)
 
+# Rows with at least this many paths per sample (sign-flip orbits) track their first pass with the
+# Taylor-4 predictor under sample_predictor="auto": below it, its dearer compilation (~7 s per batch
+# shape against ~3 s) outweighs ~15% less tracking (break-even near 1 s of tracking per sample,
+# ~130 orbits at N = 12; measured session 10).
+AUTO_TAYLOR_MIN_ORBITS = 128
+
 __all__ = ["MonodromySolver", "GenericSet"]
 
 CACHE_VERSION = 1
@@ -287,7 +293,8 @@ class MonodromySolver:
     same route once more with Jacobians in extended precision too, for the orbits that mixed
     precision could not finish (roots with eps·cond > 1); ``extended_precision_resume`` (true: an
     orbit that stage 1 handed over at ``give_up_cond`` resumes at stage 1's last point, false: from t = 1),
-    ``sample_predictor`` / ``sample_predictor_tol`` (``"taylor4"``, 1e-3; None: the preset's):
+    ``sample_predictor`` / ``sample_predictor_tol`` (``"auto"``: taylor4 from 128 orbits per sample on,
+    hermite below; 1e-3; None: the preset's):
     predictor and its tolerance for the per-sample first pass only (see :meth:`_first_pass_options`),
     ``refine_endpoints_max`` (64 orbits: first-pass endpoints reached at t = 0 but SINGULAR are
     Newton-refined with extended-precision residuals, see :meth:`_refine_endpoints`; 0: off),
@@ -401,7 +408,7 @@ class MonodromySolver:
         h = parameter_homotopy(sysf, g.params, data.params, gamma)
         om = self.orbit_map
         # One path per sign-flip orbit; the flips commute with the homotopy (see .orbits).
-        first_opts = self._first_pass_options(opts)
+        first_opts = self._first_pass_options(opts, om.norbits)
         paths = om.expand(track_padded(h, g.solutions[om.rep], first_opts, batch_size=bs, steps_per_call=spc))
         # Endpoints the first pass reached at t = 0 but called SINGULAR (cond above singular_cond)
         # are mostly regular roots of near-degenerate samples: Newton with extended-precision
@@ -614,14 +621,18 @@ class MonodromySolver:
         return _override(self.options, self.cfg.get("generic_predictor", "hermite"),
                          self.cfg.get("generic_predictor_tol", 1e-3), "generic_predictor")
 
-    def _first_pass_options(self, opts: TrackerOptions) -> TrackerOptions:
+    def _first_pass_options(self, opts: TrackerOptions, norbits: int = 0) -> TrackerOptions:
         """Tracker options of the per-sample first pass: ``cfg["sample_predictor"]`` (default
-        ``"taylor4"``) and ``cfg["sample_predictor_tol"]`` (default 1e-3) override the preset's
+        ``"auto"``) and ``cfg["sample_predictor_tol"]`` (default 1e-3) override the preset's
         (None: keep the preset's).  Table 2 (3,2,3) m = 2, 3 samples, 1377 paths each
         (``benchmarks/bench_predictor.py``): RK4 at 1e-5 tracked 564k steps in 59.6 s, Hermite at
         1e-3 531k steps in 20.4 s (2.9x), with the same endpoints to 4e-13 on 4130 of 4131 paths.
-        The 4th-order Taylor predictor (derivatives by Taylor-mode AD, session 10) takes 0.55-0.58
-        of Hermite's steps, each ~1.7x dearer: 1.1-1.26x faster on Tables 1, 2 and 4 rows.
+        The 4th-order Taylor predictor (derivatives by Taylor-mode AD, session 10) takes 0.53-0.58
+        of Hermite's steps, each ~1.7x dearer: 1.08-1.26x faster on Tables 1, 2 and 4 rows; but its
+        tracker takes ~7 s to compile per batch shape against Hermite's ~3 s (N = 8), more than
+        it saves on rows of a few hundred paths.  ``"auto"`` therefore picks ``"taylor4"`` when
+        the generic set has at least :data:`AUTO_TAYLOR_MIN_ORBITS` sign-flip orbits (``norbits``,
+        the paths per sample) and ``"hermite"`` below.
 
         The first pass can afford a cheap predictor because its mistakes are all detected:
         from a complete generic set every path must end at its own finite regular root, so a
@@ -629,8 +640,10 @@ class MonodromySolver:
         paths leaves the set intact).  Those, and every path that did not end in SUCCESS, are
         re-tracked on the same route with the preset's own options (:meth:`_redo_on_route`)
         before the escalation and the retries."""
-        return _override(opts, self.cfg.get("sample_predictor", "taylor4"), self.cfg.get("sample_predictor_tol", 1e-3),
-                         "sample_predictor")
+        pred = self.cfg.get("sample_predictor", "auto")
+        if pred == "auto":
+            pred = "taylor4" if norbits >= AUTO_TAYLOR_MIN_ORBITS else "hermite"
+        return _override(opts, pred, self.cfg.get("sample_predictor_tol", 1e-3), "sample_predictor")
 
     def _flagged(self, paths: TrackResult) -> np.ndarray:
         """Rows the escalation would re-track: not SUCCESS, coinciding, or close and ill-conditioned."""

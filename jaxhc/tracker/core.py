@@ -11,7 +11,11 @@ the new ``t``.  It is accepted when the first correction is small (the predictor
 stayed inside the corrector's basin: no path jumping) and the second contracts.
 The step size then adapts to keep the first correction near ``predictor_tol``.
 The second Newton Jacobian also gives the new tangent, so an accepted step
-costs five Jacobian evaluations and linear solves.
+costs five Jacobian evaluations and linear solves.  The cheaper predictors need no
+extra Jacobian: ``"hermite"`` extrapolates the last two accepted points and tangents,
+``"taylor3"``/``"taylor4"`` evaluate the path's Taylor polynomial, whose derivatives
+(Taylor-mode AD along the path, one solve each with the second Jacobian's LU) are stored
+in the state at every accepted point.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ class PathState(NamedTuple):
     xprev: jax.Array  # Complex[Array, "batch n"]  last accepted point before x (Hermite predictor)
     vprev: jax.Array  # Complex[Array, "batch n"]  dx/dt there
     tprev: jax.Array  # Float[Array, "batch"]     its t; > 1 while there is none yet
-    dk: jax.Array  # Complex[Array, "batch k n"]  d^j x / dσ^j at x, j = 2..k+1 (Taylor predictor; k = 0 otherwise)
+    dk: jax.Array  # Complex[Array, "batch K-1 n"]  d^j x / dσ^j at x, j = 2..K (Taylor predictor of order K; empty otherwise)
 
 
 def _eval_jac(hfn, x, t, args):
