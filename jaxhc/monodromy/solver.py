@@ -546,8 +546,8 @@ class MonodromySolver:
         """Rows that reached t = 0 as SINGULAR, refined by Newton at the target with residuals in
         ``dps`` digits and double Jacobians (iterative refinement, the escalation's last step),
         one orbit at a time on the host.  An orbit whose correction falls below 1e-20 relative
-        ends at a regular root (at a singular one the corrections stop contracting): its rows
-        become SUCCESS.  Nothing else changes, so the checks that follow still see every
+        at a scaled condition number below ``isolated_max_cond`` (1e14) ends at a regular root:
+        its rows become SUCCESS (see :func:`~jaxhc.tracker.dd_tracker.refine_extended`).  Nothing else changes, so the checks that follow still see every
         coinciding endpoint (a path that jumped onto another one's root) and redo it.
         ``cfg["refine_endpoints_max"]`` (64) caps the orbits (more: none are refined, the
         escalation's business).  Returns (paths, rows turned SUCCESS)."""
@@ -572,7 +572,8 @@ class MonodromySolver:
         res = np.full(om.norbits, np.inf)
         ok_o = np.zeros(om.norbits, bool)
         for o, r in zip(orb, rep):
-            x, conv, resid = refine_extended(sysf.fn, gradient_function_mp(self.arch), fn_fl, paths.x[r], data.params)
+            x, conv, resid = refine_extended(sysf.fn, gradient_function_mp(self.arch), fn_fl, paths.x[r], data.params,
+                                             max_cond=self.options.isolated_max_cond)
             ok_o[o], xo[o], res[o] = conv, x, resid
         good = rows[ok_o[om.cls[rows]]]
         if len(good) == 0:

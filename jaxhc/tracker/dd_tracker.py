@@ -290,16 +290,28 @@ def _finish(s: DDState, fn, fn_mp, fn_flint, p_target, dps, final_tol, t0) -> Mi
                      float(s.cond), time.perf_counter() - t0)
 
 
-def refine_extended(fn, fn_mp, fn_flint, x, p_target, dps: int = 40, tol: float = 1e-20):
+def refine_extended(fn, fn_mp, fn_flint, x, p_target, dps: int = 40, tol: float = 1e-20,
+                    max_cond: float = 1e14):
     """Newton refinement of one double-precision point ``x: Complex[ndarray, "n"]`` at the
-    target, residuals in ``dps`` digits (see :func:`_refine`).  Returns (x rounded to double,
-    converged to ``tol`` relative, max |F| in double)."""
+    target, residuals in ``dps`` digits (see :func:`_refine`), for a regular root: converged
+    means corrections below ``tol`` relative AND a scaled condition number
+    (:func:`jaxhc.endgame.finalize.scaled_cond`) below ``max_cond`` at the result.  The second
+    test is needed: at a double root the corrections only halve, which still gets below ``tol``
+    within the 60 iterations from 1e-4 away, but the Jacobian there is singular to working
+    precision.  Returns (x rounded to double, converged, max |F| in double)."""
     import mpmath
+
+    from ..endgame.finalize import scaled_cond
+    from .mixed_precision import _double_kernels
 
     with mpmath.workdps(dps):
         xm = np.array([mpmath.mpc(complex(z)) for z in np.asarray(x, np.complex128)], dtype=object)
         xm, conv, _, res = _refine(fn, fn_mp, fn_flint, xm, p_target, dps, tol)
-        return np.array([complex(z) for z in xm], np.complex128), bool(conv), float(res)
+        xd = np.array([complex(z) for z in xm], np.complex128)
+    if conv:
+        J = np.asarray(_double_kernels(fn)[0](xd, np.asarray(p_target, np.complex128)))
+        conv = bool(float(scaled_cond(J, xd)) < max_cond)
+    return xd, conv, float(res)
 
 
 def _refine(fn, fn_mp, fn_flint, xm, p_target, dps, tol, iters: int = 60):
