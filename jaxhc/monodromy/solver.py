@@ -414,6 +414,7 @@ class MonodromySolver:
         # are mostly regular roots of near-degenerate samples: Newton with extended-precision
         # residuals settles them here, instead of the redo and the escalation re-tracking them.
         paths, refined_rows = self._refine_endpoints(paths, data)
+        refined_x = paths.x[refined_rows].copy()
         redo = 0
         cheap = first_opts != opts
         if cheap:
@@ -436,7 +437,9 @@ class MonodromySolver:
         paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma, rows=first_rows)
         # Rows whose endpoint the escalation certified (extended-precision Newton converged).
         certified = np.zeros(len(paths.x), bool)
-        certified[refined_rows[paths.status[refined_rows] == Status.SUCCESS]] = True  # (unless redone since)
+        # (unless redone since: a refined endpoint that coincided with another path's was re-tracked)
+        kept = (paths.status[refined_rows] == Status.SUCCESS) & np.all(paths.x[refined_rows] == refined_x, axis=1)
+        certified[refined_rows[kept]] = True
         certified[mixed.pop("certified_rows")] = True
         midway_time = float(self.cfg.get("mixed_precision_midway_time", 30.0))
         if len(midway) and midway_time > 0:
