@@ -31,6 +31,24 @@ def arch_of(a) -> Architecture:
     return Architecture(tuple(a.widths), a.dx, a.dy, a.m)
 
 
+def monodromy_cfg(cache: str | None) -> dict:
+    """The solver config of ``conf/solver/monodromy.yaml``, with ``cache_dir = cache``."""
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.to_container(OmegaConf.load(Path(__file__).resolve().parent.parent / "conf/solver/monodromy.yaml"))
+    cfg["cache_dir"] = cache
+    return cfg
+
+
+def warm_up(arch: Architecture, solvers: dict) -> None:
+    """Compile every solver's double-precision tracker (one solve of sample 0) and its
+    escalation's double-double tracker, so the timed solves compile nothing."""
+    data = sample_data(arch, 0)
+    for s in solvers.values():
+        s(data, 0)
+        s.precompile_escalation(data)
+
+
 def solver_pair(arch: Architecture, cfgs: dict) -> dict:
     """One solver per ``label -> cfg``, all on the first one's generic set (computed or loaded once)."""
     solvers = {k: MonodromySolver(arch, preset("default"), c) for k, c in cfgs.items()}

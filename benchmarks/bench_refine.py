@@ -21,11 +21,8 @@ then the ratio of total times.  Pick seeds whose ``samples_info.jsonl`` shows
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from _solver_ab import add_arch_args, alternate, arch_of, solver_pair
-
-from jaxhc import sample_data
+from _solver_ab import add_arch_args, alternate, arch_of, monodromy_cfg, solver_pair, warm_up
 
 
 def main(argv=None):
@@ -34,15 +31,10 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, nargs="+", default=[3, 37, 26, 46])
     a = ap.parse_args(argv)
     arch = arch_of(a)
-    from omegaconf import OmegaConf
-
-    cfg = OmegaConf.to_container(OmegaConf.load(Path(__file__).resolve().parent.parent / "conf/solver/monodromy.yaml"))
-    cfg["cache_dir"] = a.cache
+    cfg = monodromy_cfg(a.cache)
     solvers = solver_pair(arch, {"before": dict(cfg, refine_endpoints_max=0, redo_max_cond=float("inf")),
                                  "after": cfg})
-    for s in solvers.values():
-        s(sample_data(arch, 0), 0)  # compile the double-precision tracker once
-        s.precompile_escalation(sample_data(arch, 0))  # and the double-double one
+    warm_up(arch, solvers)
 
     def describe(k, el, out):
         i = out.info

@@ -15,11 +15,8 @@ ratio of stage-2 times.  Pick seeds whose ``samples_info.jsonl`` shows
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from _solver_ab import add_arch_args, alternate, arch_of, solver_pair
-
-from jaxhc import sample_data
+from _solver_ab import add_arch_args, alternate, arch_of, monodromy_cfg, solver_pair, warm_up
 
 
 def main(argv=None):
@@ -28,14 +25,9 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, nargs="+", default=[46, 26])
     a = ap.parse_args(argv)
     arch = arch_of(a)
-    from omegaconf import OmegaConf
-
-    cfg = OmegaConf.to_container(OmegaConf.load(Path(__file__).resolve().parent.parent / "conf/solver/monodromy.yaml"))
-    cfg["cache_dir"] = a.cache
+    cfg = monodromy_cfg(a.cache)
     solvers = solver_pair(arch, {r: dict(cfg, extended_precision_resume=r) for r in (False, True)})
-    for s in solvers.values():
-        s(sample_data(arch, 0), 0)  # compile the double-precision tracker once
-        s.precompile_escalation(sample_data(arch, 0))  # and the double-double one
+    warm_up(arch, solvers)
 
     def describe(r, el, out):
         return (f"{'resumed' if r else 'from t=1':9s} {el:8.2f} s  stage 2 {out.info['extended_precision_time_s']:8.2f} s "

@@ -235,13 +235,13 @@ def test_refine_extended_settles_an_ill_conditioned_root_and_not_a_double_one():
 
     a, b, eps = 0.75, 0.5, 2.0**-43
     p = np.array([a, eps, a * a + eps * b], complex)
-    x, conv, res = refine_extended(cancel, cancel, None, np.array([a, b + 1e-3]), p)
+    x, conv, res, cond = refine_extended(cancel, cancel, None, np.array([a, b + 1e-3]), p)
     assert conv and abs(x[0] - a) < 1e-15 and abs(x[1] - b) < 1e-15
     # ... while the double root where the parabola x2 = x1^2 touches the line x2 = 0 is refused:
     # the corrections only halve (and do get below 1e-20 within 60 steps from 1e-4), but the
     # two rows of the Jacobian become parallel there (scaled condition number ~1/|x1|).
     dbl = lambda x, p: (np.array([x[1] - x[0] * x[0], x[1] - p[0]], dtype=object) if isinstance(x, np.ndarray)
                         and x.dtype == object else jnp.stack([x[1] - x[0] * x[0], x[1] - p[0]]))
-    x, conv, res = refine_extended(dbl, dbl, None, np.array([1e-4, 1e-8]), np.array([0j]))
+    x, conv, res, cond = refine_extended(dbl, dbl, None, np.array([1e-4, 1e-8]), np.array([0j]))
     assert abs(x[0]) < 1e-15
-    assert not conv
+    assert not conv and cond > 1e14

@@ -545,6 +545,17 @@ class MonodromySolver:
         })
         return res
 
+    def _extended_fns(self):
+        """``(fn_mp, fn_flint)``: the gradient in extended precision with mpmath, and with FLINT's
+        C when python-flint is installed (else None), for the escalation and the refinement."""
+        from ..system.gradient import gradient_function_flint, gradient_function_mp
+
+        try:
+            fn_fl = gradient_function_flint(self.arch)
+        except ImportError:
+            fn_fl = None
+        return gradient_function_mp(self.arch), fn_fl
+
     def _refine_endpoints(self, paths: TrackResult, data: NetworkData):
         """Rows that reached t = 0 as SINGULAR, refined by Newton at the target with residuals in
         ``dps`` digits and double Jacobians (iterative refinement, the escalation's last step),
@@ -554,8 +565,6 @@ class MonodromySolver:
         coinciding endpoint (a path that jumped onto another one's root) and redo it.
         ``cfg["refine_endpoints_max"]`` (64) caps the orbits (more: none are refined, the
         escalation's business).  Returns (paths, rows turned SUCCESS)."""
-        from ..endgame.finalize import refine_padded
-        from ..system.gradient import gradient_function_flint, gradient_function_mp
         from ..tracker.dd_tracker import refine_extended
 
         om = self.orbit_map
@@ -565,26 +574,20 @@ class MonodromySolver:
         orb = np.unique(om.cls[rows])
         if len(rows) == 0 or len(orb) > cap:
             return paths, np.zeros(0, np.int64)
-        try:  # FLINT's C when python-flint is installed, mpmath otherwise
-            fn_fl = gradient_function_flint(self.arch)
-        except ImportError:
-            fn_fl = None
+        fn_mp, fn_fl = self._extended_fns()
         sysf = arch_system(self.arch)
         rep = om.rep[orb]  # the representative's row holds the tracked endpoint (identity flip)
         xo = np.zeros((om.norbits, self.arch.N), np.complex128)
-        res = np.full(om.norbits, np.inf)
+        res, sc = np.full(om.norbits, np.inf), np.full(om.norbits, np.inf)
         ok_o = np.zeros(om.norbits, bool)
         for o, r in zip(orb, rep):
-            x, conv, resid = refine_extended(sysf.fn, gradient_function_mp(self.arch), fn_fl, paths.x[r], data.params,
-                                             max_cond=self.options.isolated_max_cond)
-            ok_o[o], xo[o], res[o] = conv, x, resid
+            # sc: the scaled condition number at the refined point, as reported everywhere
+            xo[o], ok_o[o], res[o], sc[o] = refine_extended(sysf.fn, fn_mp, fn_fl, paths.x[r], data.params,
+                                                            max_cond=self.options.isolated_max_cond)
         good = rows[ok_o[om.cls[rows]]]
         if len(good) == 0:
             return paths, good
         st, X, R, C = paths.status.copy(), paths.x.copy(), paths.residual.copy(), paths.cond.copy()
-        oo = np.flatnonzero(ok_o)
-        sc = np.full(om.norbits, np.inf)
-        sc[oo] = refine_padded(sysf.fn, xo[oo], data.params, 0)[5]  # the scaled condition number, as everywhere
         st[good], X[good], R[good], C[good] = Status.SUCCESS, om.images(xo, good), res[om.cls[good]], sc[om.cls[good]]
         return dataclasses.replace(paths, status=st, x=X, residual=R, cond=C), good
 
@@ -676,7 +679,6 @@ class MonodromySolver:
         still wrong afterwards goes to the usual retries (first pass) or stays failed (after them).
         """
         from ..endgame.finalize import refine_padded
-        from ..system.gradient import gradient_function_flint, gradient_function_mp
         from ..tracker.mixed_precision import track_mixed
 
         info = {"paths": 0, "success": 0, "time_s": 0.0, "extended_paths": 0, "extended_success": 0,
@@ -690,11 +692,7 @@ class MonodromySolver:
             return paths, info
         t0 = time.perf_counter()
         sysf = arch_system(self.arch)
-        fn_mp = gradient_function_mp(self.arch)
-        try:  # FLINT's C for the extended-precision Jacobians when python-flint is installed
-            fn_fl = gradient_function_flint(self.arch)
-        except ImportError:
-            fn_fl = None
+        fn_mp, fn_fl = self._extended_fns()  # FLINT's C for the extended-precision Jacobians when installed
         budget = float(self.cfg.get("mixed_precision_max_time", 600.0)) if max_time is None else float(max_time)
         out = self._stage1(starts[orbits_], p_from, data, gamma, budget, fn_mp, fn_fl)
         # Second stage: roots with eps·cond > 1 (cond 4.8e16 at norm 7.4e5, measured on Table 2

@@ -298,7 +298,8 @@ def refine_extended(fn, fn_mp, fn_flint, x, p_target, dps: int = 40, tol: float 
     (:func:`jaxhc.endgame.finalize.scaled_cond`) below ``max_cond`` at the result.  The second
     test is needed: at a double root the corrections only halve, which still gets below ``tol``
     within the 60 iterations from 1e-4 away, but the Jacobian there is singular to working
-    precision.  Returns (x rounded to double, converged, max |F| in double)."""
+    precision.  Returns (x rounded to double, converged, max |F| in double, that scaled
+    condition number; inf where the corrections did not converge)."""
     import mpmath
 
     from ..endgame.finalize import scaled_cond
@@ -308,10 +309,12 @@ def refine_extended(fn, fn_mp, fn_flint, x, p_target, dps: int = 40, tol: float 
         xm = np.array([mpmath.mpc(complex(z)) for z in np.asarray(x, np.complex128)], dtype=object)
         xm, conv, _, res = _refine(fn, fn_mp, fn_flint, xm, p_target, dps, tol)
         xd = np.array([complex(z) for z in xm], np.complex128)
+    cond = np.inf
     if conv:
         J = np.asarray(_double_kernels(fn)[0](xd, np.asarray(p_target, np.complex128)))
-        conv = bool(float(scaled_cond(J, xd)) < max_cond)
-    return xd, conv, float(res)
+        cond = float(scaled_cond(J, xd))
+        conv = cond < max_cond
+    return xd, conv, float(res), cond
 
 
 def _refine(fn, fn_mp, fn_flint, xm, p_target, dps, tol, iters: int = 60):
