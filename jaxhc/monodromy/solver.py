@@ -441,7 +441,7 @@ class MonodromySolver:
         kept = (paths.status[refined_rows] == Status.SUCCESS) & np.all(paths.x[refined_rows] == refined_x, axis=1)
         certified[refined_rows[kept]] = True
         certified[mixed.pop("certified_rows")] = True
-        midway_time = float(self.cfg.get("mixed_precision_midway_time", 30.0))
+        midway_time = float(self.cfg.get("mixed_precision_midway_time", 0.0))
         if len(midway) and midway_time > 0:
             paths, m_mid = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma, rows=midway,
                                           max_time=midway_time, extended=False)
@@ -615,7 +615,11 @@ class MonodromySolver:
             orb = orb[~done[orb]]
             if len(orb) == 0:
                 break
-            rr = track_padded(h, starts[orb], opts, batch_size=bs, steps_per_call=spc)
+            # Few orbits, often thousands of steps each (near ill-conditioned roots): a batch of
+            # their own size, not padded to 64 (Table 2 (3,2,3) m = 2 seed 37: 7 orbits, 8,669
+            # steps for the longest, 29.9 s in a batch of 64).
+            rr = track_padded(h, starts[orb], opts, batch_size=bs, steps_per_call=spc,
+                              pad_min=int(self.cfg.get("redo_pad_min", 8)))
             done[orb] = True
             rws = np.flatnonzero(np.isin(om.cls, orb))
             paths = _merge(paths, rws, _select(om.expand(_scatter(rr, orb, om.norbits)), rws))
