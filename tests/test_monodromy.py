@@ -329,3 +329,19 @@ def test_multiplicity_check_once_per_orbit_matches_every_endpoint():
     np.testing.assert_allclose(b.x, a.x, rtol=0, atol=1e-13)
     np.testing.assert_allclose(b.residual, a.residual, rtol=1e-6, atol=1e-14)
     np.testing.assert_allclose(b.cond, a.cond, rtol=1e-8)
+
+
+def test_longest_quiet_run_before_a_new_solution():
+    # The heuristic stop's margin: the longest run of loops without a new solution that a later
+    # loop ended (the final quiet run, which triggered the stop, does not count).
+    from jaxhc.monodromy.core import MonodromyResult
+
+    def res(history):
+        return MonodromyResult(Architecture((1,), 1, 1, 1), np.zeros(0), np.zeros((0, 2)), len(history) - 1, 0, 0,
+                               False, False, None, history, 0.0, 1.0)
+
+    assert res([2, 4, 4, 4, 6, 6, 8, 8, 8, 8, 8, 8]).longest_quiet_before_new == 2
+    assert res([2, 4, 6, 6, 6, 6, 6]).longest_quiet_before_new == 0
+    assert res([4, 4, 4, 4, 5, 5]).longest_quiet_before_new == 3
+    assert res([4]).longest_quiet_before_new == 0
+    assert res([2, 4, 4, 6]).info()["longest_quiet_before_new"] == 1

@@ -73,7 +73,7 @@ class GenericSet:
 
 
 def compute_generic_set(arch: Architecture, options: TrackerOptions | None = None, seed: int = 0, *,
-                        loops_without_new: int = 10, max_loops: int = 200, start_pairs: int = 4,
+                        loops_without_new: int = 5, max_loops: int = 200, start_pairs: int = 4,
                         batch_size: int = 256, steps_per_call: int = 16, use_bounds: bool = True,
                         trace_max_points: int = 0, verbose: bool = False,
                         loop_options: TrackerOptions | None = None) -> GenericSet:
@@ -271,7 +271,7 @@ class _GenericLock:
 class MonodromySolver:
     """Hydra solver ``monodromy``: ``solver(data, seed) -> Result``.
 
-    ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (10),
+    ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (5),
     ``max_loops`` (200), ``start_pairs`` (4), ``batch_size`` (256), ``steps_per_call`` (16),
     ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``trace_max_points`` (0: none; reduced networks with at most this many torus points and a heuristic stop get a trace test, :mod:`.trace`), ``use_bounds`` (true: Theorem 5 bound as a
     completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``,
@@ -372,7 +372,7 @@ class MonodromySolver:
                 steps_per_call=int(c.get("steps_per_call", 16)), progress=bool(c.get("verbose", False)))
         return compute_generic_set(
             self.arch, self.options, int(c.get("seed", 0) or 0),
-            loops_without_new=int(c.get("loops_without_new", 10)), max_loops=int(c.get("max_loops", 200)),
+            loops_without_new=int(c.get("loops_without_new", 5)), max_loops=int(c.get("max_loops", 200)),
             start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
             steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
             trace_max_points=int(c.get("trace_max_points", 0) or 0), verbose=bool(c.get("verbose", False)),
@@ -809,6 +809,8 @@ def _reduced_summary(meta: dict) -> dict:
     for k, v in (meta.get("reduced") or {}).items():
         by = v.get("certified_by", "empty" if v.get("empty") else "bound" if v.get("certified") else None)
         out[k] = {"n": v.get("n"), "certified_by": by}
+        if by is None and "longest_quiet_before_new" in v:
+            out[k]["longest_quiet_before_new"] = v["longest_quiet_before_new"]  # the heuristic stop's margin
         if "trace" in v:
             out[k]["trace"] = v["trace"]["trace"]
     return out
