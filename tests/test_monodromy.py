@@ -345,3 +345,22 @@ def test_longest_quiet_run_before_a_new_solution():
     assert res([4, 4, 4, 4, 5, 5]).longest_quiet_before_new == 3
     assert res([4]).longest_quiet_before_new == 0
     assert res([2, 4, 4, 6]).info()["longest_quiet_before_new"] == 1
+
+
+def test_track_padded_small_batch_same_endpoints_fewer_slot_steps():
+    # A few paths in a batch of 8 instead of copies padding a batch of 64: same endpoints.
+    from jaxhc.homotopy.base import parameter_homotopy
+    from jaxhc.monodromy.core import arch_system, track_padded
+
+    arch = Architecture((2,), 1, 2, 1)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    g = solver.generic
+    h = parameter_homotopy(arch_system(arch), g.params, sample_data(arch, 1).params, np.exp(0.5j))
+    x = g.solutions[:5]
+    a = track_padded(h, x, preset("default"))
+    b = track_padded(h, x, preset("default"), small_batch=8)
+    assert len(b.status) == 5 and list(a.status) == list(b.status)
+    np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-10)
+    assert b.slot_steps * 4 < a.slot_steps  # 8 slots against 64
+    c = track_padded(h, g.solutions[:12], preset("default"), small_batch=8)  # more rows: the usual padding
+    assert len(c.status) == 12 and c.slot_steps >= 64 * 16

@@ -194,15 +194,18 @@ PAD_MIN = 64
 
 
 def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16,
-                 pad_min: int = PAD_MIN) -> TrackResult:
+                 small_batch: int | None = None) -> TrackResult:
     """:func:`track` (keep="all") of the rows of ``x``, padded with copies to a power of two
-    between ``pad_min`` (``PAD_MIN``, 64) and ``batch_size`` (or not at all above it) so the tracker
-    compiles few batch shapes (each a compilation of seconds on CPU).  Padding paths are dropped.
-    A smaller ``pad_min`` suits a few long paths: a step costs about the batch size (Table 2
-    (3,2,3) m = 2, RK4: 2.96 ms per step at 64 paths, 0.29 ms at 8), while each new size is
-    one more compilation."""
+    between ``PAD_MIN`` (64) and ``batch_size`` (or not at all above it) so the tracker compiles
+    few batch shapes (each a compilation of seconds on CPU).  Padding paths are dropped.
+
+    ``small_batch``: at most this many rows (a power of two) run in one batch of exactly that
+    size, which is not shrunk: one more compiled shape, for a few long paths, where a step costs
+    about the batch size (Table 2 (3,2,3) m = 2, RK4: 2.96 ms per step at 64 paths, 0.29 ms at 8)."""
     P = len(x)
-    small = min(_pow2(pad_min), batch_size)
+    small = min(PAD_MIN, batch_size)
+    if small_batch is not None and P <= min(_pow2(small_batch), small):
+        small = _pow2(small_batch)
     # Power-of-two sizes up to batch_size: few compiled shapes, and a small set (e.g. one path
     # per orbit, 73 of them) is not padded to a full batch of redundant copies.
     size = small if P <= small else (min(batch_size, 1 << int(np.ceil(np.log2(P)))) if P < batch_size else P)

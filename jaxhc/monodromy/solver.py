@@ -615,11 +615,12 @@ class MonodromySolver:
             orb = orb[~done[orb]]
             if len(orb) == 0:
                 break
-            # Few orbits, often thousands of steps each (near ill-conditioned roots): a batch of
-            # their own size, not padded to 64 (Table 2 (3,2,3) m = 2 seed 37: 7 orbits, 8,669
-            # steps for the longest, 29.9 s in a batch of 64).
+            # Few orbits, often thousands of steps each (near ill-conditioned roots): up to
+            # ``redo_small_batch`` (8) of them run in a batch of 8, not padded to 64 (Table 2
+            # (3,2,3) m = 2 seed 37: 7 orbits, 8,669 steps for the longest, 29.9 s in a batch of
+            # 64); one size only, as each size is one more compilation per process and row.
             rr = track_padded(h, starts[orb], opts, batch_size=bs, steps_per_call=spc,
-                              pad_min=int(self.cfg.get("redo_pad_min", 8)))
+                              small_batch=int(self.cfg.get("redo_small_batch", 8)) or None)
             done[orb] = True
             rws = np.flatnonzero(np.isin(om.cls, orb))
             paths = _merge(paths, rws, _select(om.expand(_scatter(rr, orb, om.norbits)), rws))
