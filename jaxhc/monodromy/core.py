@@ -39,7 +39,7 @@ from ..system.gradient import gradient_function
 from ..system.network import Architecture
 from ..system.system import System
 from ..tracker.options import TrackerOptions, preset
-from ..tracker.stream import TrackResult, track
+from ..tracker.stream import TrackResult, _pow2_at_least, track
 from ..tracker.xla_options import kernel_jit
 
 __all__ = ["MonodromyResult", "arch_system", "monodromy_solve", "new_points", "random_params",
@@ -204,21 +204,17 @@ def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16,
     about the batch size (Table 2 (3,2,3) m = 2, RK4: 2.96 ms per step at 64 paths, 0.29 ms at 8)."""
     P = len(x)
     small = min(PAD_MIN, batch_size)
-    if small_batch is not None and P <= min(_pow2(small_batch), small):
-        small = _pow2(small_batch)
+    if small_batch is not None and P <= min(_pow2_at_least(small_batch), small):
+        small = _pow2_at_least(small_batch)
     # Power-of-two sizes up to batch_size: few compiled shapes, and a small set (e.g. one path
     # per orbit, 73 of them) is not padded to a full batch of redundant copies.
-    size = small if P <= small else (min(batch_size, 1 << int(np.ceil(np.log2(P)))) if P < batch_size else P)
+    size = small if P <= small else (min(batch_size, _pow2_at_least(P)) if P < batch_size else P)
     xp = x[np.arange(size) % P] if size > P else x
     r = track(h, xp, opts, batch_size=batch_size, steps_per_call=steps_per_call, min_batch=small, keep="all")
     if size == P:
         return r
     return TrackResult(r.status[:P], r.nacc[:P], r.nrej[:P], r.t_end[:P], np.arange(P), r.x[:P], r.residual[:P],
                        r.cond[:P], r.time, r.slot_steps)
-
-
-def _pow2(k: int) -> int:
-    return 1 << max(0, int(k) - 1).bit_length()
 
 
 def transfer(arch: Architecture, x, p_from, p_to, options: TrackerOptions | None = None, *,
