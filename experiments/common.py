@@ -130,3 +130,40 @@ def use_compile_cache(path) -> None:
     if _CACHE_DIR_SET:  # (the first time, JAX has not opened a cache yet: nothing to reset)
         compilation_cache.reset_cache()
     _CACHE_DIR_SET[:] = [path]
+
+
+def sample_chunks(jobs: list, per: int) -> list[list]:
+    """``jobs`` cut into the fewest chunks of at most ``per``, as equal in size as possible.
+
+    A chunk is what one ``solve_many`` call gets (see ``MonodromySolver.samples_per_batch``):
+    equal sizes keep the number of compiled batch shapes down, and the prefetcher warms the
+    first chunk exactly as run.py will solve it.
+    """
+    if not jobs:
+        return []
+    n = -(-len(jobs) // max(1, int(per)))
+    size = -(-len(jobs) // n)
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+
+
+def solve_chunk(solver, arch, chunk: list) -> list:
+    """``[(k, seed), ...] -> [(k, seed, Result, seconds), ...]``: with the solver's ``solve_many``
+    (one batched first pass; seconds: each sample's ``info["solve_time_s"]``) when it has one,
+    else one sample at a time."""
+    import time
+
+    from jaxhc import sample_data
+
+    datas = [sample_data(arch, seed) for _, seed in chunk]
+    many = getattr(solver, "solve_many", None)
+    if many is not None:
+        t0 = time.perf_counter()
+        res = many(datas, [seed for _, seed in chunk])
+        el = time.perf_counter() - t0
+        return [(k, seed, r, float(r.info.get("solve_time_s", el / len(chunk)))) for (k, seed), r in zip(chunk, res)]
+    out = []
+    for (k, seed), data in zip(chunk, datas):
+        t0 = time.perf_counter()
+        r = solver(data, seed)
+        out.append((k, seed, r, time.perf_counter() - t0))
+    return out

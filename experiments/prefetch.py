@@ -5,8 +5,8 @@ rows that process uses one core: the generic set (monodromy, single process) and
 samples of small rows (too few to be worth a worker pool, see run.py). The other core
 is idle. With ``prefetch=true`` (the default) the first job of a table sweep starts one
 background process that walks through the rows after it, computes each row's generic
-set into the sweep's shared cache folder, and solves that row's first sample once
-without keeping it, which fills the persistent compilation cache with the row's tracker
+set into the sweep's shared cache folder, and solves that row's first chunk of samples
+once without keeping it, which fills the persistent compilation cache with the row's tracker
 executables (``prefetch_warm_escalation=true`` also compiles the escalation's double-double
 tracker ahead; off by default, as it cost more than it saved on Table 4). When the main process reaches the row, it loads both.
 
@@ -82,7 +82,7 @@ def maybe_start(cfg, cache_dir: Path, compile_cache) -> int:
     ctx = multiprocessing.get_context("spawn")  # JAX state must not be forked
     proc = ctx.Process(target=run, args=(str(compile_cache) if compile_cache else None, scfg, archs,
                                          int(cfg.data.seed), bool(cfg.get("prefetch_warm", True)),
-                                         bool(cfg.get("prefetch_warm_escalation", False))),
+                                         bool(cfg.get("prefetch_warm_escalation", False)), int(cfg.data.samples)),
                        daemon=True, name="jaxhc-prefetch")
     proc.start()
     _STARTED.append(proc)
@@ -90,15 +90,17 @@ def maybe_start(cfg, cache_dir: Path, compile_cache) -> int:
 
 
 def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int, warm: bool,
-        warm_escalation: bool = False) -> None:
+        warm_escalation: bool = False, samples: int = 1) -> None:
     """The prefetcher's loop: each architecture's generic set (skipped when cached or being
-    computed by the main process), then, if ``warm``, one throw-away solve of its first sample,
+    computed by the main process), then, if ``warm``, one throw-away solve of its first chunk of
+    samples (of ``samples``, chunked as run.py does),
     and if ``warm_escalation``, the escalation's double-double tracker compiled for every batch
     size (off by default: Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more
     CPU time in the prefetcher than without)."""
     import workers
 
-    workers.init(compile_cache)  # the import paths and the compilation cache, as in a sample worker
+    workers.init(compile_cache)
+    import common  # the import paths and the compilation cache, as in a sample worker
     from omegaconf import OmegaConf
 
     from jaxhc import Architecture, sample_data
@@ -114,8 +116,11 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
             continue  # done, or the main process is at it (it is ahead of us: nothing left to gain here)
         solver.generic
         if warm:
+            # run.py's first chunk of this row (the same samples, batched the same way), thrown away.
+            chunk = common.sample_chunks([(k, data_seed + k) for k in range(samples)], solver.samples_per_batch)[:1]
+            for c in chunk:
+                common.solve_chunk(solver, arch, c)
             data = sample_data(arch, data_seed)
-            solver(data, data_seed)
             if warm_escalation:
                 # The escalation's double-double tracker too (a few near-degenerate samples per
                 # row need it, and each process would compile it for every batch size it meets).

@@ -16,7 +16,7 @@ resumes where it stopped when rerun into the same directory):
 A table sweep (-m over row) also starts a background process that prepares the rows still
 to come (prefetch=true; see prefetch.py).
 
-workers=K solves the first samples here and starts K worker processes only when the
+workers=K solves the first chunk of samples here and starts K worker processes only when the
 rest is worth it (workers_min_seconds; see _solve_in_process).
 """
 
@@ -132,37 +132,42 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
 logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 
-def _solve_in_process(cfg, solver, arch, jobs, workers, record, extra) -> list:
-    """Solve ``jobs`` here, one by one, until a pool of ``workers`` processes is worth starting.
+def _solve_in_process(cfg, solver, arch, chunks, workers, record, extra) -> list:
+    """Solve ``chunks`` of jobs here, chunk by chunk, until a pool of ``workers`` processes is worth starting.
 
-    A worker costs ~3-3.5 s on the 2-core CPU before it solves its second sample (spawn and
+    A chunk's samples are solved together (``common.solve_chunk``: the monodromy solver tracks
+    their first passes as one batch, ``samples_per_batch`` samples of ~2048 paths in all).
+    A worker costs ~3-3.5 s on the 2-core CPU before it solves its first chunk (spawn and
     import jax ~1-1.5 s, then ~2 s to trace the tracker and load its executables from the
     compilation cache), and two workers solve samples ~1.7x as fast as one process: the pool pays
     off once the samples left need more than ~5-9 s here (more on a busy machine, where the
-    workers get less than a core each). Table 1's rows need 0.01-0.35 s per sample once compiled.
+    workers get less than a core each).
 
-    So the first sample is solved here (it compiles, and fills the compilation cache for the
-    workers), the ones after it give the steady time per sample, and the rest goes to the pool
-    once (samples left) x (that time) exceeds ``workers_min_seconds``, re-checked after every
-    sample. The steady time is the median of the samples after the first: a few samples take
-    seconds once (a retry or mixed precision compiling its own tracker; 5-12 s on Table 1),
-    which says nothing about the rest. Each sample is seeded on its own, so the results do not
-    depend on where it was solved. Returns the jobs left for the pool (empty: all solved here).
+    So the first chunk is solved here (it compiles, and fills the compilation cache for the
+    workers) and gives a time per sample, and the rest goes to the pool once (samples left) x
+    (that time) exceeds ``workers_min_seconds``, re-checked after every chunk.  With chunks of
+    one sample (rows of >= 1024 orbits) the first one only compiles, so the time per sample is
+    the median of the later ones: a few samples take seconds once (a retry or mixed precision
+    compiling its own tracker; 5-12 s on Table 1), which says nothing about the rest.  Each
+    sample is seeded on its own, so the results do not depend on where or with which others it
+    was solved.  Returns the chunks left for the pool (empty: all solved here).
     """
     times = []
-    for i, (k, seed) in enumerate(jobs):
-        data = sample_data(arch, seed)
+    for i, chunk in enumerate(chunks):
         t0 = time.perf_counter()
-        res = solver(data, seed)
-        times.append(time.perf_counter() - t0)
+        solved = common.solve_chunk(solver, arch, chunk)
+        el = time.perf_counter() - t0
+        times.append(el / len(chunk))
         extra["first_sample_s"] = round(times[0], 4)
         if len(times) > 1:
             extra["steady_sample_s"] = round(float(np.median(times[1:])), 4)
-        extra["samples_in_process"] = len(times)
-        record(k, seed, res, times[-1], data)
-        rest = jobs[i + 1:]
-        if (workers > 1 and len(times) > 1 and len(rest) > 1
-                and len(rest) * extra["steady_sample_s"] > float(cfg.get("workers_min_seconds", 10.0))):
+        extra["samples_in_process"] = extra.get("samples_in_process", 0) + len(chunk)
+        for k, seed, res, el_k in solved:
+            record(k, seed, res, el_k)
+        rest = chunks[i + 1:]
+        steady = extra.get("steady_sample_s", times[0] if len(chunk) > 1 else None)
+        nrest = sum(len(c) for c in rest)
+        if workers > 1 and steady is not None and len(rest) > 1 and nrest * steady > float(cfg.get("workers_min_seconds", 10.0)):
             return rest
     return []
 
@@ -218,8 +223,8 @@ def main(cfg: DictConfig) -> None:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.data.samples, initial=len(done), desc=arch.label())
-    def record(k, seed, res, el, data=None):
-        data = data if data is not None else sample_data(arch, seed)
+    def record(k, seed, res, el):
+        data = sample_data(arch, seed)
         row = {"sample": k, "seed": seed, "N_C": res.nsolutions, "N_Cstar": res.ntorus, "N_R": res.nreal,
                "singular": res.nsingular, "at_infinity": res.nat_infinity, "failed": res.nfailed,
                "paths": res.npaths, "time_s": round(el, 4),
@@ -261,7 +266,11 @@ def main(cfg: DictConfig) -> None:
         t0 = time.perf_counter()
         solver.generic
         extra["generic_setup_in_parent_s"] = round(time.perf_counter() - t0, 3)
-    rest = _solve_in_process(cfg, solver, arch, jobs, workers, record, extra)
+    # Samples are solved in chunks (one batched first pass each) of the solver's own size.
+    per = solver.samples_per_batch if hasattr(solver, "samples_per_batch") and jobs else 1
+    chunks = common.sample_chunks(jobs, per)
+    extra["samples_per_chunk"] = max((len(c) for c in chunks), default=0)
+    rest = _solve_in_process(cfg, solver, arch, chunks, workers, record, extra)
     if rest:
         import workers as W
 
@@ -273,8 +282,9 @@ def main(cfg: DictConfig) -> None:
         pool, extra["pool_reused"] = W.pool_for(workers, str(cache) if cache else None)
         extra["workers_used"] = min(workers, len(rest))
         spec = (json.dumps(scfg, sort_keys=True), (list(arch.widths), arch.dx, arch.dy, arch.m))
-        for k, seed, res, el in pool.imap_unordered(W.solve_sample, [(*spec, k, seed) for k, seed in rest]):
-            record(k, seed, res, el)
+        for solved in pool.imap_unordered(W.solve_chunk, [(*spec, chunk) for chunk in rest]):
+            for k, seed, res, el in solved:
+                record(k, seed, res, el)
     if bar is not None:
         bar.close()
     s = summarize(cfg, arch, rows, extra, out)

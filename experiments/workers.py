@@ -1,6 +1,7 @@
 """Worker processes for `run.py workers=K`: each builds its own solver (and compiles
 once, mostly loading the executables from the persistent compilation cache that the
-parent filled), then solves whole samples; the parent process writes every file.
+parent filled), then solves whole chunks of samples (one batched first pass per chunk); the parent
+process writes every file.
 
 XLA runs one tracker on about one core, so K processes on K cores solve K
 samples at a time (measured: about 1.7x with two workers on two cores). A worker
@@ -51,16 +52,14 @@ def _solver(solver_json: str, arch_fields: tuple):
     return _STATE["arch"], _STATE["solver"]
 
 
-def solve_sample(job):
-    """``(solver config as JSON, (widths, dx, dy, m), k, seed) -> (k, seed, Result, seconds)``."""
-    from jaxhc import sample_data
+def solve_chunk(job):
+    """``(solver config as JSON, (widths, dx, dy, m), [(k, seed), ...]) -> [(k, seed, Result, seconds), ...]``:
+    the samples of one chunk together (one batched first pass, see ``common.solve_chunk``)."""
+    import common
 
-    solver_json, arch_fields, k, seed = job
+    solver_json, arch_fields, chunk = job
     arch, solver = _solver(solver_json, arch_fields)
-    data = sample_data(arch, seed)
-    t0 = time.perf_counter()
-    res = solver(data, seed)
-    return k, seed, res, time.perf_counter() - t0
+    return common.solve_chunk(solver, arch, chunk)
 
 
 def pool_for(size: int, compile_cache_dir: str | None):

@@ -364,3 +364,52 @@ def test_track_padded_small_batch_same_endpoints_fewer_slot_steps():
     assert b.slot_steps * 4 < a.slot_steps  # 8 slots against 64
     c = track_padded(h, g.solutions[:12], preset("default"), small_batch=8)  # more rows: the usual padding
     assert len(c.status) == 12 and c.slot_steps >= 64 * 16
+
+
+def test_grouped_homotopy_tracks_each_member_as_alone():
+    # Several samples' parameter homotopies in one batch (one member per sample, its own γ) give
+    # each path the endpoint, status and step count of its sample's homotopy tracked alone.
+    from jaxhc.homotopy.base import parameter_homotopies, parameter_homotopy
+    from jaxhc.monodromy.core import arch_system, track_padded
+
+    arch = Architecture((2,), 1, 2, 1)
+    g = MonodromySolver(arch, preset("default"), {"seed": 0}).generic
+    sysf = arch_system(arch)
+    seeds, x = [1, 2, 3], g.solutions[:7]
+    targets = np.array([sample_data(arch, s).params for s in seeds])
+    gammas = np.exp(1j * np.array([0.5, 1.7, -2.2]))
+    alone = [track_padded(parameter_homotopy(sysf, g.params, p, gm), x, preset("default"))
+             for p, gm in zip(targets, gammas)]
+    groups = np.repeat(np.arange(3), len(x))
+    h = parameter_homotopies(sysf, g.params, targets, gammas, groups)
+    both = track_padded(h, np.tile(x, (3, 1)), preset("default"))
+    np.testing.assert_array_equal(both.status, np.concatenate([a.status for a in alone]))
+    np.testing.assert_array_equal(both.nacc, np.concatenate([a.nacc for a in alone]))
+    np.testing.assert_allclose(both.x, np.concatenate([a.x for a in alone]), rtol=0, atol=1e-9)
+    # and each endpoint solves its own sample's system (the endgame refined it there)
+    for k, p in enumerate(targets):
+        ok = both.status[groups == k] == 1
+        assert ok.sum() >= 5
+        assert np.max(np.abs(np.asarray(sysf.fn(both.x[groups == k][ok][0], p)))) < 1e-8
+    with pytest.raises(ValueError, match="gamma"):
+        parameter_homotopies(sysf, g.params, targets, gammas[:2], groups)
+    with pytest.raises(ValueError, match="groups"):
+        parameter_homotopies(sysf, g.params, targets, gammas, groups + 1)
+
+
+def test_solve_many_equals_one_sample_at_a_time():
+    # Batched first passes: same solution sets (to tracking accuracy) as one sample per call.
+    arch = Architecture((2,), 1, 2, 2)
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    seeds = [0, 5, 7, 11]
+    datas = [sample_data(arch, s) for s in seeds]
+    many = solver.solve_many(datas, seeds)
+    for d, s, r in zip(datas, seeds, many):
+        one = solver(d, s)
+        assert (r.nsolutions, r.ntorus, r.nreal) == (one.nsolutions, one.ntorus, one.nreal)
+        assert r.nfailed == 0 and r.ntorus > 0
+        _match(r.solutions, one.solutions, tol=1e-8)
+        assert r.info["solve_time_s"] > 0
+    assert solver.samples_per_batch == 2048 // solver.orbit_map.norbits
+    with pytest.raises(ValueError, match="seeds"):
+        solver.solve_many(datas, seeds[:2])

@@ -61,21 +61,29 @@ def _counts(d):
 
 
 def test_run_adaptive_workers(tmp_path):
-    """workers=2 starts the pool only when the samples left are worth it; the counts do not depend on it."""
+    """workers=2 starts the pool only when the samples left are worth it; the counts depend neither
+    on it nor on how the samples are chunked (batched first passes)."""
     args = ["arch=h1_d1", "arch.dx=1", "arch.dy=2", "data.samples=4", "workers=2", "progress=false"]
-    here, pool = tmp_path / "here", tmp_path / "pool"
-    p = _run(*args, "workers_min_seconds=1e9", "compile_cache_dir=null", f"hydra.run.dir={here}")
+    here, pool, batched = tmp_path / "here", tmp_path / "pool", tmp_path / "batched"
+    one = "solver.sample_batch_paths=1"  # chunks of one sample
+    p = _run(*args, one, "workers_min_seconds=1e9", "compile_cache_dir=null", f"hydra.run.dir={here}")
     assert p.returncode == 0, p.stderr
     s = json.load(open(here / "summary.json"))
     assert s["workers_used"] == 1 and s["samples_in_process"] == 4 and s["steady_sample_s"] > 0
+    assert s["samples_per_chunk"] == 1
     assert not (here / "jax_cache").exists()
     # Threshold 0: two samples here (the first compiles, the second gives the steady time), two in the pool.
-    p = _run(*args, "workers_min_seconds=0", f"hydra.run.dir={pool}")
+    p = _run(*args, one, "workers_min_seconds=0", f"hydra.run.dir={pool}")
     assert p.returncode == 0, p.stderr
     s = json.load(open(pool / "summary.json"))
     assert s["workers_used"] == 2 and s["samples_in_process"] == 2 and s["samples_done"] == 4
     assert any((pool / "jax_cache").iterdir())  # the default compilation cache, in the run directory
-    assert _counts(here) == _counts(pool) and len(_counts(pool)) == 4
+    # Default chunks: the four samples' first passes in one batch, here (one chunk: no pool).
+    p = _run(*args, "workers_min_seconds=0", f"hydra.run.dir={batched}")
+    assert p.returncode == 0, p.stderr
+    s = json.load(open(batched / "summary.json"))
+    assert s["samples_per_chunk"] == 4 and s["samples_in_process"] == 4 and s["workers_used"] == 1
+    assert _counts(here) == _counts(pool) == _counts(batched) and len(_counts(pool)) == 4
 
 
 def test_compile_cache_follows_a_changed_dir(tmp_path):
@@ -143,7 +151,8 @@ def test_worker_pool_serves_the_next_rows_of_a_sweep(tmp_path):
     args = ["-m", "+sweep=table1", "solver=monodromy", "row=0,1", "data.samples=4", "progress=false",
             "prefetch=false"]
     pool, here = tmp_path / "pool", tmp_path / "here"
-    p = _run(*args, "workers=2", "workers_min_seconds=0", f"hydra.sweep.dir={pool}")
+    # (chunks of one sample: with the default, the four samples make one chunk, solved here)
+    p = _run(*args, "workers=2", "workers_min_seconds=0", "solver.sample_batch_paths=1", f"hydra.sweep.dir={pool}")
     assert p.returncode == 0, p.stderr
     p = _run(*args, "workers=1", f"hydra.sweep.dir={here}")
     assert p.returncode == 0, p.stderr

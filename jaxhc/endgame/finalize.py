@@ -52,32 +52,39 @@ def _newton(fn, x, p, iters):
 def refine(fn, x, p, iters: int = 4):
     """Newton-refine a batch ``x: Complex[Array, "batch n"]`` on ``F(·; p)``.
 
+    ``p``: ``Complex[Array, "k"]`` shared by the batch, or ``Complex[Array, "batch k"]``, one
+    parameter vector per row (endpoints of several samples at once).
     Returns ``(x, last_correction, residual, cond, cond_before, scond)``, each batched;
     ``cond`` (``cond_before``) is ``σ_max/σ_min`` of ``F'`` at the refined (unrefined) point,
     floored at ``σ_max = 1``; ``scond`` is :func:`scaled_cond` at the refined point.
     """
 
-    def cond_at(x):
+    def cond_at(x, p):
         s = jnp.linalg.svd(jax.jacfwd(fn, holomorphic=True)(x, p), compute_uv=False)
         return jnp.where(s[-1] > 0, jnp.maximum(s[0], 1.0) / jnp.where(s[-1] > 0, s[-1], 1.0), jnp.inf)
 
-    def one(x):
+    def one(x, p):
         x1, last = _newton(fn, x, p, iters)
         res = jnp.max(jnp.abs(fn(x1, p)))
-        return x1, last, res, cond_at(x1), cond_at(x), scaled_cond(jax.jacfwd(fn, holomorphic=True)(x1, p), x1)
+        return (x1, last, res, cond_at(x1, p), cond_at(x, p),
+                scaled_cond(jax.jacfwd(fn, holomorphic=True)(x1, p), x1))
 
-    return jax.vmap(one)(x)
+    return jax.vmap(one, in_axes=(0, 0 if p.ndim == 2 else None))(x, p)
 
 
 def refine_padded(fn, x, p, iters: int = 4):
     """:func:`refine` of ``x: Complex[ndarray, "k n"]`` (numpy in, numpy out), padded to a
-    power-of-two batch (at least 16) so few shapes are compiled; returns the same tuple for the k rows."""
+    power-of-two batch (at least 16) so few shapes are compiled; returns the same tuple for the k rows.
+    ``p``: one parameter vector, or one per row (``"k np"``)."""
     import numpy as np
 
     x = np.asarray(x)
+    p = np.asarray(p)
     k = len(x)
     size = 1 << max(4, int(np.ceil(np.log2(max(k, 1)))))
     pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
+    if p.ndim == 2 and size > k:  # one parameter vector per row: pad with copies of the first
+        p = np.concatenate([p, np.broadcast_to(p[:1], (size - k, p.shape[1]))])
     return tuple(np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
 
 
@@ -98,6 +105,7 @@ def classify_endpoints(fn, x, p, status, opts, iters: int = 4, nu=None):
 
     Args:
         x: ``Complex[ndarray, "k n"]`` endpoints; status: their tracker statuses.
+        p: the target's parameters, one vector or one per endpoint (``"k np"``).
         nu: ``Float[ndarray, "k n"]`` last valuation estimates (optional).
     Returns:
         ``(x, status, residual, cond)`` with ENDGAME replaced by a terminal code.

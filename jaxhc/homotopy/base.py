@@ -17,7 +17,7 @@ import numpy as np
 
 from ..system.system import System
 
-__all__ = ["Homotopy", "straight_line", "parameter_homotopy", "random_gamma"]
+__all__ = ["Homotopy", "straight_line", "parameter_homotopy", "parameter_homotopies", "random_gamma"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -25,6 +25,13 @@ class Homotopy:
     """``fn(x: Complex[Array, "n"], t: complex, args) -> Complex[Array, "n"]``.
 
     ``target`` is the system solved at ``t = 0``; the tracker refines endpoints on it.
+
+    A *grouped* homotopy is a family of them with one ``fn`` (e.g. one parameter homotopy per
+    target sample): every leaf of ``args`` then has a leading axis ``G`` (one row per member),
+    ``groups: Int[ndarray, "P"]`` says which member start path ``i`` follows, and
+    ``target_params: Complex[ndarray, "G k"]`` holds each member's target parameters for the
+    endgame.  The tracker gathers each path's rows into its slot, so paths of different members
+    share one batch (and one compiled kernel).
     """
 
     fn: Callable
@@ -32,6 +39,12 @@ class Homotopy:
     nvars: int
     target: System
     meta: dict = dataclasses.field(default_factory=dict)
+    groups: np.ndarray | None = None
+    target_params: np.ndarray | None = None
+
+    @property
+    def grouped(self) -> bool:
+        return self.groups is not None
 
 
 def random_gamma(rng: np.random.Generator) -> complex:
@@ -82,3 +95,30 @@ def parameter_homotopy(system: System, p_start, p_target, gamma: complex = 1.0) 
     args = (jnp.asarray(p_target), jnp.asarray(p_start), jnp.asarray(gamma, dtype=jnp.complex128))
     return Homotopy(_parameter_fn(system.fn), args, system.nvars, system.with_params(p_target),
                     meta={"kind": "parameter", "gamma": complex(gamma)})
+
+
+def parameter_homotopies(system: System, p_start, p_targets, gammas, groups) -> Homotopy:
+    """Several parameter homotopies from one start ``p_start`` at once, as one grouped
+    :class:`Homotopy`: member ``g`` moves to ``p_targets[g]`` with ``gammas[g]``, and start path
+    ``i`` follows member ``groups[i]``.  Same ``fn`` (and compiled tracker) for any number of members.
+
+    Args:
+        p_start: ``Complex[ndarray, "k"]``; p_targets: ``Complex[ndarray, "G k"]``;
+        gammas: ``Complex[ndarray, "G"]``; groups: ``Int[ndarray, "P"]`` with values in ``[0, G)``.
+    """
+    k = system.params.size
+    p_start = np.asarray(p_start, dtype=np.complex128).ravel()
+    p_targets = np.asarray(p_targets, dtype=np.complex128)
+    gammas = np.asarray(gammas, dtype=np.complex128).ravel()
+    groups = np.asarray(groups, dtype=np.int64).ravel()
+    if p_start.shape != (k,) or p_targets.ndim != 2 or p_targets.shape[1] != k:
+        raise ValueError(f"{system.name}: p_start must have length {k} and p_targets shape (G, {k}), "
+                         f"got {p_start.shape} and {p_targets.shape}")
+    G = len(p_targets)
+    if len(gammas) != G:
+        raise ValueError(f"one gamma per target: {G} targets, {len(gammas)} gammas")
+    if len(groups) and (groups.min() < 0 or groups.max() >= G):
+        raise ValueError(f"groups must lie in [0, {G})")
+    args = (p_targets, np.broadcast_to(p_start, (G, k)).copy(), gammas)
+    return Homotopy(_parameter_fn(system.fn), args, system.nvars, system.with_params(p_targets[0]) if G else system,
+                    meta={"kind": "parameter", "gammas": gammas}, groups=groups, target_params=p_targets)

@@ -210,6 +210,8 @@ def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16,
     # per orbit, 73 of them) is not padded to a full batch of redundant copies.
     size = small if P <= small else (min(batch_size, _pow2_at_least(P)) if P < batch_size else P)
     xp = x[np.arange(size) % P] if size > P else x
+    if size > P and h.grouped:  # the copies follow their originals' members
+        h = dataclasses.replace(h, groups=np.asarray(h.groups)[np.arange(size) % P])
     r = track(h, xp, opts, batch_size=batch_size, steps_per_call=steps_per_call, min_batch=small, keep="all")
     if size == P:
         return r

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..homotopy.base import parameter_homotopy, random_gamma
+from ..homotopy.base import parameter_homotopies, parameter_homotopy, random_gamma
 from ..solutions.result import Result
 from ..status import Status
 from ..strata import enumerate_strata, patterns_of, torus_bound
@@ -390,26 +390,87 @@ class MonodromySolver:
 
     # -- per sample ----------------------------------------------------------
     def __call__(self, data: NetworkData, seed: int = 0) -> Result:
-        if data.arch != self.arch:
-            raise ValueError(f"solver built for {self.arch.label()}, got data for {data.arch.label()}")
-        g = self.generic
-        setup_time = self._setup_time if self._setup_pending else 0.0
-        self._setup_pending = False
-        rng = np.random.default_rng((seed, 11))
-        gamma = random_gamma(rng)
-        sysf = arch_system(self.arch)
-        bs = int(self.cfg.get("batch_size", 256))
-        spc = int(self.cfg.get("steps_per_call", 16))
+        """Every critical point of one sample (``data``); ``seed`` seeds its γ and retries."""
+        return self.solve_many([data], [seed])[0]
+
+    @property
+    def samples_per_batch(self) -> int:
+        """How many samples :meth:`solve_many` should get at once: their first passes fill about
+        ``cfg["sample_batch_paths"]`` (2048) paths (one per sign-flip orbit and sample)."""
+        return max(1, int(self.cfg.get("sample_batch_paths", 2048)) // max(1, self.orbit_map.norbits))
+
+    def solve_many(self, datas: list[NetworkData], seeds: list[int]) -> list[Result]:
+        """Every critical point of several samples: their first passes (one parameter homotopy per
+        sample from the generic set) run as one batch, the rest (redo, escalation, retries) per sample.
+
+        Each sample's outcome is the one of ``self(data, seed)``: a path's steps do not depend on
+        the others in its batch.  Batching is for throughput: a sample of few orbits fills a
+        fraction of even the smallest batch, and its longest path keeps the batch busy while the
+        others are done (Table 1 (3) dx = 3 dy = 2: 25 orbits per sample, 22% of the slot-steps
+        useful alone, 78% with 20 samples in one batch; first passes 4.6x faster).
+        ``info["solve_time_s"]``: the sample's share of the batch's tracking time (by its path
+        steps) plus its own time after it."""
+        if len(datas) != len(seeds):
+            raise ValueError(f"{len(datas)} samples but {len(seeds)} seeds")
+        for data in datas:
+            if data.arch != self.arch:
+                raise ValueError(f"solver built for {self.arch.label()}, got data for {data.arch.label()}")
+        if not datas:
+            return []
+        firsts = self._first_passes(datas, seeds)
+        out = []
+        for data, seed, first in zip(datas, seeds, firsts):
+            t0 = time.perf_counter()
+            res = self._finish(data, int(seed), first)
+            res.info["solve_time_s"] = round(first.time + time.perf_counter() - t0, 4)
+            out.append(res)
+        return out
+
+    def _sample_options(self) -> TrackerOptions:
         # From a complete generic set a path only diverges if the sample is degenerate, while
         # near-degenerate samples have critical points of norm 1e4-1e5 (measured) that a path
         # approaches looking "diverging" for a while: the at-infinity norm test waits longer.
         inf_norm = max(self.options.infinity_norm, float(self.cfg.get("sample_infinity_norm", 1e8)))
-        opts = self.options._replace(infinity_norm=inf_norm)
+        return self.options._replace(infinity_norm=inf_norm)
+
+    def _first_passes(self, datas: list[NetworkData], seeds: list[int]) -> list[TrackResult]:
+        """The first pass of each sample (one path per sign-flip orbit of the generic set, with its
+        own γ), all in one grouped homotopy; split per sample, each with its share of the time."""
+        g, om = self.generic, self.orbit_map
+        first_opts = self._first_pass_options(self._sample_options(), om.norbits)
+        R, K = om.norbits, len(datas)
+        gammas = np.array([random_gamma(np.random.default_rng((int(s), 11))) for s in seeds])
+        h = parameter_homotopies(arch_system(self.arch), g.params, np.array([d.params for d in datas]), gammas,
+                                 np.repeat(np.arange(K), R))
+        r = track_padded(h, np.tile(g.solutions[om.rep], (K, 1)), first_opts,
+                         batch_size=int(self.cfg.get("batch_size", 256)), steps_per_call=int(self.cfg.get("steps_per_call", 16)))
+        steps = (r.nacc + r.nrej).reshape(K, R).sum(axis=1).astype(float)
+        share = steps / steps.sum() if steps.sum() > 0 else np.full(K, 1.0 / K)
+        out = []
+        for k in range(K):
+            sl = slice(k * R, (k + 1) * R)
+            out.append(TrackResult(r.status[sl].copy(), r.nacc[sl].copy(), r.nrej[sl].copy(), r.t_end[sl].copy(),
+                                   np.arange(R), r.x[sl].copy(), r.residual[sl].copy(), r.cond[sl].copy(),
+                                   r.time * share[k], int(round(r.slot_steps * share[k]))))
+        return out
+
+    def _finish(self, data: NetworkData, seed: int, first: TrackResult) -> Result:
+        """One sample from its first pass ``first`` (one row per sign-flip orbit)."""
+        g = self.generic
+        setup_time = self._setup_time if self._setup_pending else 0.0
+        self._setup_pending = False
+        rng = np.random.default_rng((seed, 11))
+        gamma = random_gamma(rng)  # (the first pass's: drawn again so that the retries' draws follow it)
+        sysf = arch_system(self.arch)
+        bs = int(self.cfg.get("batch_size", 256))
+        spc = int(self.cfg.get("steps_per_call", 16))
+        opts = self._sample_options()
+        inf_norm = opts.infinity_norm
         h = parameter_homotopy(sysf, g.params, data.params, gamma)
         om = self.orbit_map
         # One path per sign-flip orbit; the flips commute with the homotopy (see .orbits).
         first_opts = self._first_pass_options(opts, om.norbits)
-        paths = om.expand(track_padded(h, g.solutions[om.rep], first_opts, batch_size=bs, steps_per_call=spc))
+        paths = om.expand(first)
         # Endpoints the first pass reached at t = 0 but called SINGULAR (cond above singular_cond)
         # are mostly regular roots of near-degenerate samples: Newton with extended-precision
         # residuals settles them here, instead of the redo and the escalation re-tracking them.

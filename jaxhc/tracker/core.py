@@ -270,19 +270,22 @@ def _step_one(hfn, opts: TrackerOptions, s: PathState, args) -> PathState:
         jnp.reshape(active, (1,) * new.ndim), new, old), st, s)
 
 
-def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
-    """Initial state for a batch of start points ``x0: Complex[Array, "batch n"]`` at t = 1."""
+def init_state(hfn, x0, args, opts: TrackerOptions, per_path: bool = False) -> PathState:
+    """Initial state for a batch of start points ``x0: Complex[Array, "batch n"]`` at t = 1.
+
+    ``per_path``: every leaf of ``args`` has a leading ``batch`` axis (one homotopy per path,
+    e.g. one target sample per path), instead of one ``args`` shared by the batch."""
     B, n = x0.shape
     K = taylor_order(opts)
 
-    def start(x):
-        _, J, Ht = _eval_jac(hfn, x, jnp.complex128(1.0), args)
+    def start(x, a):
+        _, J, Ht = _eval_jac(hfn, x, jnp.complex128(1.0), a)
         lu = lu_factor(J)
         v = lu_solve(lu, -Ht)
-        return v, (_taylor_derivatives(hfn, x, 1.0, False, v, lu, args, K) if K
+        return v, (_taylor_derivatives(hfn, x, 1.0, False, v, lu, a, K) if K
                    else jnp.zeros((0, n), x.dtype))
 
-    v0, dk = jax.vmap(start)(x0)
+    v0, dk = jax.vmap(start, in_axes=(0, 0 if per_path else None))(x0, args)
     bad = ~jnp.all(jnp.isfinite(v0), axis=1) | ~jnp.all(jnp.isfinite(dk), axis=(1, 2))
     dk = jnp.where(bad[:, None, None], 0.0, dk)
     f = jnp.float64
@@ -296,10 +299,12 @@ def init_state(hfn, x0, args, opts: TrackerOptions) -> PathState:
         xprev=x0, vprev=jnp.zeros((B, n), x0.dtype), tprev=jnp.full(B, 2.0, f), dk=dk)
 
 
-@kernel_jit(static_argnums=(0, 1, 4))
-def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int) -> PathState:
-    """Run up to ``nsteps`` masked steps on the whole batch (stops early if all paths are done)."""
-    step = jax.vmap(lambda s: _step_one(hfn, opts, s, args))
+@kernel_jit(static_argnums=(0, 1, 4, 5))
+def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int, per_path: bool = False) -> PathState:
+    """Run up to ``nsteps`` masked steps on the whole batch (stops early if all paths are done).
+
+    ``per_path``: ``args`` leaves have a leading ``batch`` axis (see :func:`init_state`)."""
+    step = jax.vmap(lambda s, a: _step_one(hfn, opts, s, a), in_axes=(0, 0 if per_path else None))
 
     def cond(c):
         k, s = c
@@ -307,9 +312,9 @@ def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int) -> P
 
     def body(c):
         k, s = c
-        return k + 1, step(s)
+        return k + 1, step(s, args)
 
     return lax.while_loop(cond, body, (jnp.int32(0), state))[1]
 
 
-init_state_jit = kernel_jit(init_state, static_argnums=(0, 3))
+init_state_jit = kernel_jit(init_state, static_argnums=(0, 3, 4))

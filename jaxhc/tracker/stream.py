@@ -97,7 +97,8 @@ def track(
     """Track every start point of ``starts`` from t = 1 to t = 0.
 
     Args:
-        homotopy: a :class:`~jaxhc.homotopy.base.Homotopy`.
+        homotopy: a :class:`~jaxhc.homotopy.base.Homotopy`; a grouped one (one member per
+            group of start paths, e.g. per target sample) runs all its members in one batch.
         starts: ``Complex[ndarray, "P n"]`` or any object with ``len`` and
             integer-array indexing returning such rows (e.g. ``TotalDegreeStarts``).
         options: tracker settings (default preset if None).
@@ -120,6 +121,14 @@ def track(
     if batch_size < 1 or steps_per_call < 1:
         raise ValueError("batch_size and steps_per_call must be positive")
     hfn, args = homotopy.fn, homotopy.args
+    grouped = homotopy.grouped
+    if grouped:
+        # One homotopy per group: each slot carries its path's rows of ``args`` (gathered here,
+        # on the host, at refill), so paths of different groups (samples) share the batch.
+        gargs = tuple(np.asarray(a) for a in args)
+        groups = np.asarray(homotopy.groups)
+        if len(groups) != P:
+            raise ValueError(f"grouped homotopy: {len(groups)} group labels for {P} start paths")
     B = min(_pow2_at_least(batch_size), _pow2_at_least(P))
     min_batch = min(B, _pow2_at_least(min_batch))
 
@@ -140,7 +149,8 @@ def track(
     next_path = 0
     slots = _Slots(B)
     dummy = np.ones((B, n), np.complex128)
-    state = jax.device_get(init_state_jit(hfn, jnp.asarray(dummy), args, opts))
+    slot_args = tuple(np.repeat(a[:1], B, axis=0) for a in gargs) if grouped else None
+    state = jax.device_get(init_state_jit(hfn, jnp.asarray(dummy), slot_args if grouped else args, opts, grouped))
     state = state._replace(status=np.full(B, Status.SUCCESS, np.int32))  # empty slots are inactive
     slot_steps = 0
 
@@ -152,15 +162,21 @@ def track(
         idx = np.arange(next_path, next_path + k)
         x0 = np.ones((len(slots.path), n), np.complex128)
         x0[:k] = np.asarray(starts[idx], dtype=np.complex128).reshape(k, n)
-        fresh = jax.device_get(init_state_jit(hfn, jnp.asarray(x0), args, opts))
         rows = free[:k]
+        a0 = args
+        if grouped:
+            a0 = tuple(np.repeat(a[:1], len(slots.path), axis=0) for a in gargs)
+            for a, sa, g in zip(a0, slot_args, gargs):
+                a[:k] = g[groups[idx]]
+                sa[rows] = g[groups[idx]]
+        fresh = jax.device_get(init_state_jit(hfn, jnp.asarray(x0), a0, opts, grouped))
         state = jax.tree_util.tree_map(lambda a, f: _put(a, rows, f[:k]), state, fresh)
         slots.path[rows] = idx
         return state, next_path + k
 
     state, next_path = refill(state, slots, next_path)
     while True:
-        dev = advance(hfn, opts, jax.device_put(state), args, steps_per_call)
+        dev = advance(hfn, opts, jax.device_put(state), slot_args if grouped else args, steps_per_call, grouped)
         state = jax.device_get(dev)
         slot_steps += len(slots.path) * steps_per_call
         st = np.asarray(state.status)
@@ -195,6 +211,8 @@ def track(
             # Shrink: move live paths into the first slots of a smaller batch.
             rows = np.concatenate([live, np.flatnonzero(slots.path < 0)[: size - len(live)]])
             state = _rows(state, rows)
+            if grouped:
+                slot_args = tuple(a[rows] for a in slot_args)
             new = _Slots(size)
             new.path[:] = slots.path[rows]
             slots = new
@@ -211,7 +229,8 @@ def track(
         nuk = np.array([NU[i] for i in index]).reshape(len(index), n)
     # Endgame classification and refinement on the target system.
     target = homotopy.target
-    xk, sk, res, cond = classify_endpoints(target.fn, xk, target.params, status[index].astype(np.int32), opts, nu=nuk)
+    p_end = homotopy.target_params[groups[index]] if grouped else target.params
+    xk, sk, res, cond = classify_endpoints(target.fn, xk, p_end, status[index].astype(np.int32), opts, nu=nuk)
     status[index] = sk
     return TrackResult(status, nacc, nrej, t_end, index, xk, res, cond, elapsed, slot_steps)
 
