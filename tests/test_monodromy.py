@@ -401,6 +401,7 @@ def test_solve_many_equals_one_sample_at_a_time():
     # Batched first passes: same solution sets (to tracking accuracy) as one sample per call.
     arch = Architecture((2,), 1, 2, 2)
     solver = MonodromySolver(arch, preset("default"), {"seed": 0})
+    assert solver.samples_per_batch >= 1  # (on a fresh solver: computes the generic set)
     seeds = [0, 5, 7, 11]
     datas = [sample_data(arch, s) for s in seeds]
     many = solver.solve_many(datas, seeds)

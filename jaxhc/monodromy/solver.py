@@ -381,11 +381,12 @@ class MonodromySolver:
     @property
     def orbit_map(self) -> OrbitMap:
         """The generic solutions grouped by sign-flip orbit (built once per generic set)."""
-        if getattr(self, "_orbit_map_for", None) is not self._generic:
-            X = self.generic.solutions
+        g = self.generic
+        if getattr(self, "_orbit_map_for", None) is not g:
+            X = g.solutions
             self._orbit_map = (OrbitMap.build(self.arch, X) if self.cfg.get("orbits", True)
                                else OrbitMap.trivial(self.arch, len(X)))
-            self._orbit_map_for = self._generic
+            self._orbit_map_for = g
         return self._orbit_map
 
     # -- per sample ----------------------------------------------------------
