@@ -155,26 +155,26 @@ def test_escalation_backends_agree():
         MonodromySolver(arch, preset("default"), {"mixed_precision_backend": "quad"})
 
 
-def test_precompile_escalation_runs_every_batch_size_once():
-    """The sweep's prefetcher compiles the escalation's tracker ahead: one short call per batch size."""
+def test_precompile_escalation_compiles_the_one_batch_shape():
+    """The sweep's prefetcher compiles the escalation's tracker ahead; any number of paths then
+    runs in that one shape (a fixed batch of DD_BATCH slots, refilled), compiling nothing more."""
     from jaxhc import preset
     from jaxhc.monodromy import MonodromySolver
+    from jaxhc.system.gradient import gradient_function, gradient_function_mp
     from jaxhc.tracker import dd_tracker
+    from jaxhc.tracker.double_double import gradient_function_dd
 
     arch = Architecture((2,), 1, 2, 1)
-    seen = []
-    orig = dd_tracker._batch
-
-    def spy(n):
-        seen.append(orig(n))
-        return seen[-1]
-
     solver = MonodromySolver(arch, preset("default"), {"seed": 0, "mixed_precision_max_paths": 16})
-    dd_tracker._batch, saved = spy, dd_tracker._batch
-    try:
-        assert solver.precompile_escalation(sample_data(arch, 0)) > 0
-    finally:
-        dd_tracker._batch = saved
-    assert sorted(set(seen)) == [8, 16]
+    data = sample_data(arch, 0)
+    assert solver.precompile_escalation(data) > 0
+    cfg = dd_tracker.DDConfig(give_up_cond=1e14, predictor="hermite")
+    init, advance = dd_tracker._kernels(gradient_function(arch), gradient_function_dd(arch), cfg)
+    assert (init._cache_size(), advance._cache_size()) == (1, 1)
+    g = solver.generic
+    starts = g.solutions[solver.orbit_map.rep][: 2 * dd_tracker.DD_BATCH + 3]
+    out = solver._stage1(starts, g.params, data, np.exp(0.3j), 600.0, gradient_function_mp(arch), None)
+    assert len(out) == len(starts) and all(o.status == 1 for o in out)
+    assert (init._cache_size(), advance._cache_size()) == (1, 1)
     mp = MonodromySolver(arch, preset("default"), {"seed": 0, "mixed_precision_backend": "mpmath"})
     assert mp.precompile_escalation(sample_data(arch, 0)) == 0.0

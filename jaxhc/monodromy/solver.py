@@ -825,24 +825,19 @@ class MonodromySolver:
                            give_up_cond=give_up, predictor=pred, fn_flint=fn_fl)
 
     def precompile_escalation(self, data: NetworkData) -> float:
-        """Compile the escalation's jitted double-double tracker for every batch size it can use
-        (8 .. ``mixed_precision_max_paths`` paths, powers of two) by running each for one call
-        of steps, results thrown away: it fills the persistent compilation cache, so the processes
-        that later meet a near-degenerate sample of this architecture load it (3-10 s per size
-        otherwise, in every process).  No-op for the ``mpmath`` backend.  Returns seconds spent."""
+        """Compile the escalation's jitted double-double tracker (its one batch shape,
+        :data:`jaxhc.tracker.dd_tracker.DD_BATCH` slots) by running it for one call of steps,
+        results thrown away: it fills the persistent compilation cache, so the processes that
+        later meet a near-degenerate sample of this architecture load it (4-20 s otherwise, in
+        every process).  No-op for the ``mpmath`` backend.  Returns seconds spent."""
         if self.cfg.get("mixed_precision_backend", "double_double") != "double_double":
             return 0.0
         from ..system.gradient import gradient_function_mp
 
         t0 = time.perf_counter()
         starts = self.generic.solutions[self.orbit_map.rep]
-        cap = min(int(self.cfg.get("mixed_precision_max_paths", 64)), len(starts))
-        k = 8
-        while k // 2 < cap:
-            rows = np.arange(min(k, cap))
-            # budget 0: one jitted call of steps, then every path stops (MAX_STEPS, no refinement)
-            self._stage1(starts[rows], self.generic.params, data, 1j, 0.0, gradient_function_mp(self.arch), None)
-            k *= 2
+        # budget 0: one jitted call of steps, then every path stops (MAX_STEPS, no refinement)
+        self._stage1(starts[:1], self.generic.params, data, 1j, 0.0, gradient_function_mp(self.arch), None)
         return time.perf_counter() - t0
 
 

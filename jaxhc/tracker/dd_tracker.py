@@ -201,11 +201,11 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
     return init, advance
 
 
-def _batch(n: int) -> int:
-    """Batch size for ``n`` paths: a power of two >= 8.  Each size is one compilation (~3.6 s
-    at N = 15, measured) while a step costs about the batch size: the escalation's <= 64
-    paths meet at most four sizes, and long last paths run in small batches."""
-    return max(8, 1 << (n - 1).bit_length())
+DD_BATCH = 8
+"""Slots of the double-double tracker's batch.  One size means one compilation per system and
+process (~4-20 s each on the 2-core CPU at N = 12-15, measured: the escalation's compiles were
+about half of Table 2's mixed-precision time when every power of two from 8 to 64 had its own),
+and finished slots are refilled, so a long last path never drags a larger batch along."""
 
 
 def track_dd(fn, fn_dd, starts, p_start, p_target, gamma: complex, *, max_time: float | None = None,
@@ -244,33 +244,49 @@ def track_dd(fn, fn_dd, starts, p_start, p_target, gamma: complex, *, max_time: 
     ps, pt = jnp.asarray(p_start, jnp.complex128), jnp.asarray(p_target, jnp.complex128)
     g = jnp.complex128(gamma)
     t0 = time.perf_counter()
-    # Power-of-two batches, halved as paths finish, so a long last path does not drag a full
-    # batch along.
-    B = _batch(k)
-    rows = np.where(np.arange(B) < k, np.arange(B), -1)  # path of each batch row (-1: padding)
-    st = init(jnp.asarray(starts[np.maximum(rows, 0)]), ps, pt, g, jnp.float64(initial_step))
-    st = st._replace(status=jnp.where(rows >= 0, st.status, Status.MAX_STEPS))
+    # A fixed batch of DD_BATCH slots, refilled from the queue as paths finish (one compiled shape).
+    B = DD_BATCH
+    rows = np.full(B, -1)  # path in each slot (-1: free; its state is inactive)
+    host = None
+    nxt = 0
     final = {}
     while True:
-        st = advance(st, ps, pt, g, steps_per_call)
+        free = np.flatnonzero(rows < 0)
+        if nxt < k and len(free):
+            take = free[: k - nxt]
+            new = np.arange(nxt, nxt + len(take))
+            nxt += len(take)
+            x0 = np.repeat(starts[new[:1]], B, axis=0)
+            x0[: len(new)] = starts[new]
+            fresh = jax.tree_util.tree_map(np.asarray, init(jnp.asarray(x0), ps, pt, g, jnp.float64(initial_step)))
+            if host is None:
+                host = fresh._replace(status=np.full(B, Status.MAX_STEPS, fresh.status.dtype))
+            host = jax.tree_util.tree_map(lambda a, f: _put_rows(a, take, f[: len(take)]), host, fresh)
+            rows[take] = new
+        st = advance(jax.tree_util.tree_map(jnp.asarray, host), ps, pt, g, steps_per_call)
         host = jax.tree_util.tree_map(np.asarray, st)
-        live = np.flatnonzero(host.status == Status.TRACKING)
-        for i in np.flatnonzero((host.status != Status.TRACKING) & (rows >= 0)):
-            final.setdefault(int(rows[i]), jax.tree_util.tree_map(lambda a: a[i], host))
-        if len(live) and max_time is not None and time.perf_counter() - t0 > max_time:
-            for i in live:
+        done = np.flatnonzero((host.status != Status.TRACKING) & (rows >= 0))
+        for i in done:
+            final[int(rows[i])] = jax.tree_util.tree_map(lambda a: a[i], host)
+        rows[done] = -1
+        if max_time is not None and time.perf_counter() - t0 > max_time:
+            # Out of time: the live paths and those never started end unfinished.
+            for i in np.flatnonzero(rows >= 0):
                 final[int(rows[i])] = jax.tree_util.tree_map(lambda a: a[i], host)._replace(status=Status.MAX_STEPS)
-            live = live[:0]
-        if len(live) == 0:
+            for j in range(nxt, k):
+                ini = jax.tree_util.tree_map(lambda a: a[0], host)
+                final[j] = ini._replace(xh=starts[j], xl=np.zeros_like(starts[j]), t=1.0, nacc=0, nrej=0,
+                                        status=Status.MAX_STEPS)
             break
-        nb = _batch(len(live))
-        if nb < len(rows):
-            keep = np.concatenate([live, np.repeat(live[:1], nb - len(live))])
-            pad = np.arange(nb) >= len(live)
-            rows = np.where(pad, -1, rows[keep])
-            st = jax.tree_util.tree_map(lambda a: jnp.asarray(a[keep]), host)
-            st = st._replace(status=jnp.where(pad, Status.MAX_STEPS, st.status))
+        if nxt >= k and not np.any(rows >= 0):
+            break
     return [_finish(final[i], fn, fn_mp, fn_flint, p_target, dps, final_tol, t0) for i in range(k)]
+
+
+def _put_rows(a, rows, values):
+    a = np.array(a)
+    a[rows] = values
+    return a
 
 
 def _finish(s: DDState, fn, fn_mp, fn_flint, p_target, dps, final_tol, t0) -> MixedPath:
