@@ -5,8 +5,8 @@ rows that process uses one core: the generic set (monodromy, single process) and
 samples of small rows (too few to be worth a worker pool, see run.py). The other core
 is idle. With ``prefetch=true`` (the default) the first job of a table sweep starts one
 background process that walks through the rows after it, computes each row's generic
-set into the sweep's shared cache folder, and solves that row's first chunk of samples
-once without keeping it, which fills the persistent compilation cache with the row's tracker
+set into the sweep's shared cache folder, and solves the first samples of that row's
+first chunk once without keeping them, which fills the persistent compilation cache with the row's tracker
 executables (``prefetch_warm_escalation=true`` also compiles the escalation's double-double
 tracker ahead; off by default, as it cost more than it saved on Table 4). When the main process reaches the row, it loads both.
 
@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 _STARTED: list = []  # one prefetcher per process (hydra's multirun calls main() once per job)
+WARM_PATHS = 129  # a warm-up chunk has at least this many first-pass paths (if the row's first chunk has)
 
 
 def sweep_rows(hc) -> list | None:
@@ -92,8 +93,8 @@ def maybe_start(cfg, cache_dir: Path, compile_cache) -> int:
 def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int, warm: bool,
         warm_escalation: bool = False, samples: int = 1) -> None:
     """The prefetcher's loop: each architecture's generic set (skipped when cached or being
-    computed by the main process), then, if ``warm``, one throw-away solve of its first chunk of
-    samples (of ``samples``, chunked as run.py does),
+    computed by the main process), then, if ``warm``, one throw-away solve of the first samples
+    of its first chunk (of ``samples``, chunked as run.py does; see ``WARM_PATHS``),
     and if ``warm_escalation``, the escalation's double-double tracker compiled for every batch
     size (off by default: Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more
     CPU time in the prefetcher than without)."""
@@ -116,10 +117,12 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
             continue  # done, or the main process is at it (it is ahead of us: nothing left to gain here)
         solver.generic
         if warm:
-            # run.py's first chunk of this row (the same samples, batched the same way), thrown away.
-            chunk = common.sample_chunks([(k, data_seed + k) for k in range(samples)], solver.samples_per_batch)[:1]
-            for c in chunk:
-                common.solve_chunk(solver, arch, c)
+            # The first samples of run.py's first chunk, thrown away: enough of them for more than
+            # 128 paths, which compiles the first pass's full batch (256 slots) and the smaller
+            # one it shrinks to, and the endgame's refinement block, as the chunks will use them.
+            first = common.sample_chunks([(k, data_seed + k) for k in range(samples)], solver.samples_per_batch)[:1]
+            if first:
+                common.solve_chunk(solver, arch, first[0][: -(-WARM_PATHS // solver.orbit_map.norbits)])
             data = sample_data(arch, data_seed)
             if warm_escalation:
                 # The escalation's double-double tracker too (a few near-degenerate samples per

@@ -180,3 +180,26 @@ def test_taylor_derivatives_match_the_analytic_path():
     # log mode: d/dσ x = t x'(t); d²/dσ² = t x' + t² x''
     got = np.asarray(_taylor_derivatives(hfn, x, t, True, jnp.array([t * d1], jnp.complex128), lu, (), 2))[:, 0]
     np.testing.assert_allclose(got, [t * d1 + t * t * exact[0]], rtol=1e-12)
+
+
+def test_refine_padded_blocks_and_per_row_parameters():
+    # Newton on x^2 - c = 0 with one c per row: blocks of REFINE_BLOCK rows and per-row
+    # parameters give each row the root of its own c (analytic: sqrt(c)).
+    import jax.numpy as jnp
+
+    from jaxhc.endgame.finalize import REFINE_BLOCK, refine_padded
+
+    def fn(x, p):
+        return x**2 - p[:1]
+
+    k = REFINE_BLOCK + 45
+    rng = np.random.default_rng(3)
+    c = rng.uniform(1, 4, k) + 1j * rng.uniform(-1, 1, k)
+    root = np.sqrt(c)
+    x0 = (root * (1 + 1e-3 * rng.standard_normal(k)))[:, None]
+    xr, last, res, cond, _, scond = refine_padded(fn, x0, c[:, None], 6)
+    assert xr.shape == (k, 1) and len(res) == k
+    np.testing.assert_allclose(xr[:, 0], root, rtol=1e-13)
+    # one shared parameter: every row goes to the same root
+    xs = refine_padded(fn, x0[:20], jnp.asarray([4.0 + 0j]), 6)[0]
+    np.testing.assert_allclose(xs[:, 0], 2.0, rtol=1e-13)

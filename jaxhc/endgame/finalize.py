@@ -72,15 +72,24 @@ def refine(fn, x, p, iters: int = 4):
     return jax.vmap(one, in_axes=(0, 0 if p.ndim == 2 else None))(x, p)
 
 
+REFINE_BLOCK = 256
+
+
 def refine_padded(fn, x, p, iters: int = 4):
     """:func:`refine` of ``x: Complex[ndarray, "k n"]`` (numpy in, numpy out), padded to a
-    power-of-two batch (at least 16) so few shapes are compiled; returns the same tuple for the k rows.
+    power-of-two batch (at least 16), and above :data:`REFINE_BLOCK` (256) rows in blocks of that
+    size, so few shapes are compiled (one per power of two up to 256, whatever the number of
+    samples batched together); returns the same tuple for the k rows.
     ``p``: one parameter vector, or one per row (``"k np"``)."""
     import numpy as np
 
     x = np.asarray(x)
     p = np.asarray(p)
     k = len(x)
+    if k > REFINE_BLOCK:
+        parts = [refine_padded(fn, x[i:i + REFINE_BLOCK], p[i:i + REFINE_BLOCK] if p.ndim == 2 else p, iters)
+                 for i in range(0, k, REFINE_BLOCK)]
+        return tuple(np.concatenate(a) for a in zip(*parts))
     size = 1 << max(4, int(np.ceil(np.log2(max(k, 1)))))
     pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
     if p.ndim == 2 and size > k:  # one parameter vector per row: pad with copies of the first

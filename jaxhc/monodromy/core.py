@@ -307,6 +307,7 @@ def monodromy_solve(
     rtol: float = 1e-6,
     torus_tol: float = 1e-6,
     singular_cond: float = 1e10,
+    loop_legs: int = 3,
     verbose: bool = False,
 ) -> MonodromyResult:
     """All torus critical points (no zero weight) of ``arch`` at generic parameters, by monodromy.
@@ -323,7 +324,12 @@ def monodromy_solve(
         bound: a known upper bound on the count (e.g. Theorem 5); reaching it stops and certifies.
         singular_cond: a start-pair Jacobian with a larger condition number means the
             projection to the parameters is not dominant: the torus set is empty.
+        loop_legs: 3 (a triangle ``p_base → p1 → p2 → p_base`` through two random parameter
+            points) or 2 (``p_base → p1 → p_base``, the two legs with independent γ: two
+            different arcs of the complex line through ``p_base`` and ``p1``).
     """
+    if loop_legs not in (2, 3):
+        raise ValueError(f"loop_legs must be 2 or 3, got {loop_legs}")
     t0 = time.perf_counter()
     opts = options or preset("default")
     rng = np.random.default_rng(seed)
@@ -348,9 +354,13 @@ def monodromy_solve(
     loops, quiet = 0, 0
     certified = bound is not None and len(known) * len(G) >= bound
     while len(known) and not certified and quiet < loops_without_new and loops < max_loops:
-        p1, p2 = random_params(arch, rng), random_params(arch, rng)
+        p1 = random_params(arch, rng)
+        legs = ((p_base, p1), (p1, p_base))
+        if loop_legs == 3:
+            p2 = random_params(arch, rng)
+            legs = ((p_base, p1), (p1, p2), (p2, p_base))
         x = known
-        for a, b in ((p_base, p1), (p1, p2), (p2, p_base)):
+        for a, b in legs:
             st, xe = _move(arch, x, a, b, random_gamma(rng), opts, batch_size, steps_per_call, cnt)
             x = xe[st == Status.SUCCESS]
         x = x[torus_mask(x, torus_tol)]
