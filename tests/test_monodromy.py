@@ -414,3 +414,22 @@ def test_solve_many_equals_one_sample_at_a_time():
     assert solver.samples_per_batch == 2048 // solver.orbit_map.norbits
     with pytest.raises(ValueError, match="seeds"):
         solver.solve_many(datas, seeds[:2])
+
+
+def test_monodromy_loops_of_two_or_three_legs_find_the_same_points():
+    # Loops p -> p1 -> p (two legs, independent gammas) and triangles p -> p1 -> p2 -> p find
+    # the same torus set at the same base parameters (16 points of 33 here; the loops, not the
+    # start pairs, find most of them).
+    from jaxhc.monodromy.core import random_params
+
+    arch = Architecture((2,), 1, 2, 1)
+    base = random_params(arch, np.random.default_rng(4))
+    r2 = monodromy_solve(arch, preset("default"), seed=5, p_base=base, loop_legs=2)
+    r3 = monodromy_solve(arch, preset("default"), seed=5, p_base=base, loop_legs=3)
+    assert r2.loops > 0 and r2.history[0] < r2.nsolutions
+    _match(r2.solutions, r3.solutions)
+    assert r2.paths < r3.paths
+    with pytest.raises(ValueError, match="loop_legs"):
+        monodromy_solve(arch, preset("default"), seed=5, loop_legs=4)
+    with pytest.raises(ValueError, match="loop_legs"):
+        MonodromySolver(arch, preset("default"), {"loop_legs": 1})
