@@ -76,7 +76,7 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
                         loops_without_new: int = 5, max_loops: int = 200, start_pairs: int = 4,
                         batch_size: int = 256, steps_per_call: int = 16, use_bounds: bool = True,
                         trace_max_points: int = 0, verbose: bool = False,
-                        loop_options: TrackerOptions | None = None, loop_legs: int = 2) -> GenericSet:
+                        loop_options: TrackerOptions | None = None, loop_legs: int = 3) -> GenericSet:
     """Generic solution set of the full network, stratum by stratum (see module docstring).
 
     ``loop_options``: tracker options of the monodromy loops and the transfers between strata
@@ -84,14 +84,12 @@ def compute_generic_set(arch: Architecture, options: TrackerOptions | None = Non
     refined, so a path that jumps still ends at a solution, and the stop rule does not trust
     any single path.  The trace tests always use ``options``.
 
-    ``loop_legs``: 2 (default; ``p_base → p1 → p_base`` with independent γ) or 3 (a triangle
-    through two random points) legs per monodromy loop.  Measured (Table 2 (2) d_x = 2, d_y = 3
-    and (3) d_x = d_y = 2, m = 2; 656 and 640 torus points, seeds 1 and 2): two legs found the
-    same points in the same number of loops with 2/3 of the paths, 0.5-0.6x the time.
-
-    ``trace_max_points``: reduced networks whose monodromy stopped heuristically with at
-    most this many torus points get a trace test (:func:`.trace.trace_test`); when it
-    says *complete* that network counts as certified (0: no trace tests).
+    ``loop_legs``: 3 (default: triangles through two random points) or 2 (``p_base → p1 →
+    p_base`` with independent γ) legs per monodromy loop.  Two legs found the same points in the
+    same number of loops with 2/3 of the paths on Table 2 (2) d_x = 2, d_y = 3 and (3)
+    d_x = d_y = 2, m = 2, but in a Table 2 sweep they stopped one reduced network short: (3)
+    d_x = 3, d_y = 1, m = 2, whose (2)-network got 12 of its 16 torus points before 5 quiet loops
+    (N_C 61 instead of 73 on every sample).  So not the default.
     """
     t0 = time.perf_counter()
     opts = options or preset("default")
@@ -278,7 +276,7 @@ class MonodromySolver:
     """Hydra solver ``monodromy``: ``solver(data, seed) -> Result``.
 
     ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (5),
-    ``loop_legs`` (2: monodromy loops ``p_base → p1 → p_base``; 3: triangles),
+    ``loop_legs`` (3: triangles; 2: loops ``p_base → p1 → p_base``, which stopped short once),
     ``max_loops`` (200), ``start_pairs`` (4), ``batch_size`` (256), ``steps_per_call`` (16),
     ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``trace_max_points`` (0: none; reduced networks with at most this many torus points and a heuristic stop get a trace test, :mod:`.trace`), ``use_bounds`` (true: Theorem 5 bound as a
     completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``,
@@ -388,7 +386,7 @@ class MonodromySolver:
             loop_options=self._loop_options(), loop_legs=self._loop_legs())
 
     def _loop_legs(self) -> int:
-        legs = int(self.cfg.get("loop_legs", 2))
+        legs = int(self.cfg.get("loop_legs", 3))
         if legs not in (2, 3):
             raise ValueError(f"loop_legs must be 2 or 3, got {legs}")
         return legs
