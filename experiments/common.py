@@ -136,8 +136,8 @@ def sample_chunks(jobs: list, per: int) -> list[list]:
     """``jobs`` cut into the fewest chunks of at most ``per``, as equal in size as possible.
 
     A chunk is what one ``solve_many`` call gets (see ``MonodromySolver.samples_per_batch``):
-    equal sizes keep the number of compiled batch shapes down, and the prefetcher warms the
-    first chunk exactly as run.py will solve it.
+    equal sizes keep the number of compiled batch shapes down, and the prefetcher warms a row
+    with the first samples of its first chunk, cut the same way.
     """
     if not jobs:
         return []

@@ -95,13 +95,12 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
     """The prefetcher's loop: each architecture's generic set (skipped when cached or being
     computed by the main process), then, if ``warm``, one throw-away solve of the first samples
     of its first chunk (of ``samples``, chunked as run.py does; see ``WARM_PATHS``),
-    and if ``warm_escalation``, the escalation's double-double tracker compiled for every batch
-    size (off by default: Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more
+    and if ``warm_escalation``, the escalation's double-double tracker compiled (off by default: Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more
     CPU time in the prefetcher than without)."""
     import workers
 
-    workers.init(compile_cache)
-    import common  # the import paths and the compilation cache, as in a sample worker
+    workers.init(compile_cache)  # the import paths and the compilation cache, as in a sample worker
+    import common
     from omegaconf import OmegaConf
 
     from jaxhc import Architecture, sample_data
@@ -123,10 +122,9 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
             first = common.sample_chunks([(k, data_seed + k) for k in range(samples)], solver.samples_per_batch)[:1]
             if first:
                 common.solve_chunk(solver, arch, first[0][: -(-WARM_PATHS // solver.orbit_map.norbits)])
-            data = sample_data(arch, data_seed)
             if warm_escalation:
                 # The escalation's double-double tracker too (a few near-degenerate samples per
-                # row need it, and each process would compile it for every batch size it meets).
-                solver.precompile_escalation(data)
+                # row need it, and each process would compile it).
+                solver.precompile_escalation(sample_data(arch, data_seed))
         if solver_cfg.get("verbose"):
             print(f"prefetch {arch.label()}: {time.perf_counter() - t0:.1f}s", flush=True)

@@ -146,7 +146,7 @@ def _solve_in_process(cfg, solver, arch, chunks, workers, record, extra) -> list
     So the first chunk is solved here (it compiles, and fills the compilation cache for the
     workers) and gives a time per sample, and the rest goes to the pool once (samples left) x
     (that time) exceeds ``workers_min_seconds``, re-checked after every chunk.  With chunks of
-    one sample (rows of >= 1024 orbits) the first one only compiles, so the time per sample is
+    one sample (rows of more than 1024 orbits) the first one only compiles, so the time per sample is
     the median of the later ones: a few samples take seconds once (a retry or mixed precision
     compiling its own tracker; 5-12 s on Table 1), which says nothing about the rest.  Each
     sample is seeded on its own, so the results do not depend on where or with which others it

@@ -453,27 +453,22 @@ class MonodromySolver:
         g, om = self.generic, self.orbit_map
         first_opts = self._first_pass_options(self._sample_options(), om.norbits)
         R, K = om.norbits, len(datas)
-        gammas = np.array([random_gamma(np.random.default_rng((int(s), 11))) for s in seeds])
+        gammas = np.array([random_gamma(_sample_rng(s)) for s in seeds])
         h = parameter_homotopies(arch_system(self.arch), g.params, np.array([d.params for d in datas]), gammas,
                                  np.repeat(np.arange(K), R))
         r = track_padded(h, np.tile(g.solutions[om.rep], (K, 1)), first_opts,
                          batch_size=int(self.cfg.get("batch_size", 256)), steps_per_call=int(self.cfg.get("steps_per_call", 16)))
         steps = (r.nacc + r.nrej).reshape(K, R).sum(axis=1).astype(float)
         share = steps / steps.sum() if steps.sum() > 0 else np.full(K, 1.0 / K)
-        out = []
-        for k in range(K):
-            sl = slice(k * R, (k + 1) * R)
-            out.append(TrackResult(r.status[sl].copy(), r.nacc[sl].copy(), r.nrej[sl].copy(), r.t_end[sl].copy(),
-                                   np.arange(R), r.x[sl].copy(), r.residual[sl].copy(), r.cond[sl].copy(),
-                                   r.time * share[k], int(round(r.slot_steps * share[k]))))
-        return out
+        return [dataclasses.replace(_select(r, np.arange(k * R, (k + 1) * R)), time=r.time * share[k],
+                                    slot_steps=int(round(r.slot_steps * share[k]))) for k in range(K)]
 
     def _finish(self, data: NetworkData, seed: int, first: TrackResult) -> Result:
         """One sample from its first pass ``first`` (one row per sign-flip orbit)."""
         g = self.generic
         setup_time = self._setup_time if self._setup_pending else 0.0
         self._setup_pending = False
-        rng = np.random.default_rng((seed, 11))
+        rng = _sample_rng(seed)
         gamma = random_gamma(rng)  # (the first pass's: drawn again so that the retries' draws follow it)
         sysf = arch_system(self.arch)
         bs = int(self.cfg.get("batch_size", 256))
@@ -852,6 +847,11 @@ class MonodromySolver:
         # budget 0: one jitted call of steps, then every path stops (MAX_STEPS, no refinement)
         self._stage1(starts[:1], self.generic.params, data, 1j, 0.0, gradient_function_mp(self.arch), None)
         return time.perf_counter() - t0
+
+
+def _sample_rng(seed: int) -> np.random.Generator:
+    """A sample's own random stream: its γ first (the first pass's), then its retries' draws."""
+    return np.random.default_rng((int(seed), 11))
 
 
 def _override(opts: TrackerOptions, pred, tol, key: str) -> TrackerOptions:

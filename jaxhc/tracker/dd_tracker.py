@@ -29,6 +29,7 @@ from jax import lax
 from ..status import Status
 from .double_double import DD, dd_from_complex
 from .mixed_precision import MixedPath
+from .stream import _put
 
 __all__ = ["track_dd", "refine_extended"]
 
@@ -202,10 +203,11 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
 
 
 DD_BATCH = 8
-"""Slots of the double-double tracker's batch.  One size means one compilation per system and
-process (~4-20 s each on the 2-core CPU at N = 12-15, measured: the escalation's compiles were
-about half of Table 2's mixed-precision time when every power of two from 8 to 64 had its own),
-and finished slots are refilled, so a long last path never drags a larger batch along."""
+"""Slots of the double-double tracker's batch, refilled from the queue as paths finish, so a
+long last path never drags a larger batch along, and one compiled shape per system and process
+(the first call compiled in ~4 s at N = 15 on an idle 2-core CPU).  Neutral on time against the
+earlier powers of two from 8 halved as paths finished (measured: further shapes compiled in
+~0.05 s there; Table 2 (3,2,3) m = 2 seeds 3 / 26, stage 1 21.0 / 16.6 s against 22.0 / 16.7 s)."""
 
 
 def track_dd(fn, fn_dd, starts, p_start, p_target, gamma: complex, *, max_time: float | None = None,
@@ -261,7 +263,7 @@ def track_dd(fn, fn_dd, starts, p_start, p_target, gamma: complex, *, max_time: 
             fresh = jax.tree_util.tree_map(np.asarray, init(jnp.asarray(x0), ps, pt, g, jnp.float64(initial_step)))
             if host is None:
                 host = fresh._replace(status=np.full(B, Status.MAX_STEPS, fresh.status.dtype))
-            host = jax.tree_util.tree_map(lambda a, f: _put_rows(a, take, f[: len(take)]), host, fresh)
+            host = jax.tree_util.tree_map(lambda a, f: _put(a, take, f[: len(take)]), host, fresh)
             rows[take] = new
         st = advance(jax.tree_util.tree_map(jnp.asarray, host), ps, pt, g, steps_per_call)
         host = jax.tree_util.tree_map(np.asarray, st)
@@ -273,20 +275,14 @@ def track_dd(fn, fn_dd, starts, p_start, p_target, gamma: complex, *, max_time: 
             # Out of time: the live paths and those never started end unfinished.
             for i in np.flatnonzero(rows >= 0):
                 final[int(rows[i])] = jax.tree_util.tree_map(lambda a: a[i], host)._replace(status=Status.MAX_STEPS)
+            ini = jax.tree_util.tree_map(lambda a: a[0], host)
             for j in range(nxt, k):
-                ini = jax.tree_util.tree_map(lambda a: a[0], host)
                 final[j] = ini._replace(xh=starts[j], xl=np.zeros_like(starts[j]), t=1.0, nacc=0, nrej=0,
                                         status=Status.MAX_STEPS)
             break
         if nxt >= k and not np.any(rows >= 0):
             break
     return [_finish(final[i], fn, fn_mp, fn_flint, p_target, dps, final_tol, t0) for i in range(k)]
-
-
-def _put_rows(a, rows, values):
-    a = np.array(a)
-    a[rows] = values
-    return a
 
 
 def _finish(s: DDState, fn, fn_mp, fn_flint, p_target, dps, final_tol, t0) -> MixedPath:
