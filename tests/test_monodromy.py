@@ -219,6 +219,45 @@ def test_paths_stuck_mid_way_get_a_short_escalation_then_the_retries(monkeypatch
         assert (res.nsolutions, res.ntorus, res.nfailed) == (5, 4, 0)
 
 
+def test_retries_stop_once_a_kept_retry_is_settled_by_its_escalation(monkeypatch):
+    # A kept retry's unfinished paths are escalated on its own route at once; when that settles
+    # every path no further retry runs (they used to run until the retries were used up).
+    # Simulated: two first-pass orbits stuck mid-way (straight to the retries), one orbit of the
+    # first retry unfinished (MAX_STEPS: the escalation re-tracks it on that route).
+    import jaxhc.monodromy.solver as msolver
+    from jaxhc.status import Status
+
+    arch = Architecture((1,), 2, 2, 2)
+    real, real_escalate = msolver.track_padded, MonodromySolver._escalate
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0, "sample_predictor": None,
+                                                       "sample_predictor_tol": None})
+    g = solver.generic
+    calls, escalated = [], []
+
+    def faked(*a, **k):
+        r = real(*a, **k)
+        calls.append(len(r.status))
+        if len(calls) == 1:
+            r.status[:2] = Status.STEP_SIZE_TOO_SMALL
+        elif len(calls) == 2:
+            r.status[0] = Status.MAX_STEPS
+        return r
+
+    def spy(self, paths, *a, rows=None, **k):
+        out = real_escalate(self, paths, *a, rows=rows, **k)
+        escalated.append((rows is None, out[1]["success"]))
+        return out
+
+    monkeypatch.setattr(msolver, "track_padded", faked)
+    monkeypatch.setattr(MonodromySolver, "_escalate", spy)
+    res = solver(sample_data(arch, 0), 0)
+    om = solver.orbit_map
+    assert len(calls) == 2  # the first pass and one retry, no more
+    assert res.info["retried_paths"] == len(g.solutions)
+    assert escalated[-1] == (True, int((om.cls == 0).sum()))  # the kept retry's route: orbit 0 settled
+    assert (res.nsolutions, res.ntorus, res.nfailed) == (17, 16, 0)
+
+
 def test_cheap_first_pass_failures_are_redone_on_the_same_route(monkeypatch):
     # The per-sample first pass uses the Hermite predictor at a loose tolerance; a path it does
     # not finish (simulated: one orbit marked MAX_STEPS) is re-tracked on the same route with

@@ -283,7 +283,7 @@ class MonodromySolver:
     ``sample_infinity_norm`` (1e8: the at-infinity norm test of the per-sample parameter homotopies),
     ``orbits`` (true: per sample, track one path per sign-flip orbit of the generic set and map
     the endpoints to the other points, see :mod:`.orbits`; false: every path),
-    ``mixed_precision_max_paths`` (64: per sample, at most this many unfinished first-pass
+    ``mixed_precision_max_paths`` (128: per sample, at most this many unfinished first-pass
     paths (one per orbit) are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
     ``mixed_precision_max_time`` (600: seconds per sample for those paths),
     ``mixed_precision_midway_time`` (30: seconds of stage 1 for paths whose steps collapsed
@@ -562,13 +562,18 @@ class MonodromySolver:
                 paths, bad = r2, bad2
                 certified[rows] = False  # re-tracked in double
                 route = (starts, p_from, gamma2)
+                # The kept retry's unfinished paths get the same extended-precision re-tracking
+                # on its own route (seen: 1184 first-pass failures, too many to escalate, left 56
+                # after the retries) at once, not after the last retry: when that settles every
+                # path the retries stop here (Table 2 (3,2,3) m = 2 seed 37: the escalation
+                # finished the 49 orbits that the first retry left, 10 s, where two more
+                # retries with their conservative redos took ~90 s).  (_escalate returns at once when all is fine.)
+                paths, m_r = self._escalate(paths, starts, p_from, data, gamma2)
+                certified[m_r.pop("certified_rows")] = True
+                _add_info(mixed, m_r)
+                bad = problems(paths)
         mixed2 = None
-        if route is not None:  # (_escalate returns at once when every path is fine)
-            # The kept retry's unfinished paths get the same extended-precision re-tracking on
-            # its own route (seen: 1184 first-pass failures, too many to escalate, left 56 after
-            # the retries).
-            paths, mixed2 = self._escalate(paths, route[0], route[1], data, route[2])
-        elif len(midway):
+        if route is None and len(midway):
             # No retry did better: the first route's mid-way failures get the full escalation now.
             paths, mixed2 = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma,
                                            rows=np.setdiff1d(self._flagged(paths), first_rows))
@@ -748,7 +753,7 @@ class MonodromySolver:
         endpoint shared with another path) is re-tracked along the same route with extended-precision
         residuals (stage 1: :func:`jaxhc.tracker.dd_tracker.track_dd`, all orbits in one jitted batch,
         or :func:`jaxhc.tracker.mixed_precision.track_mixed` with ``mixed_precision_backend="mpmath"``),
-        at most ``cfg["mixed_precision_max_paths"]`` (64) orbits of them; then stage 2 (extended
+        at most ``cfg["mixed_precision_max_paths"]`` (128) orbits of them; then stage 2 (extended
         Jacobians, ``track_mixed(jacobian="auto")``) for the orbits stage 1 did not finish.  SUCCESS
         there (extended-precision Newton converged at t = 0) replaces the double-precision outcome.  Whatever is
         still wrong afterwards goes to the usual retries (first pass) or stays failed (after them).
@@ -758,7 +763,7 @@ class MonodromySolver:
 
         info = {"paths": 0, "success": 0, "time_s": 0.0, "extended_paths": 0, "extended_success": 0,
                 "extended_time_s": 0.0, "certified_rows": np.zeros(0, int)}
-        cap = int(self.cfg.get("mixed_precision_max_paths", 64))
+        cap = int(self.cfg.get("mixed_precision_max_paths", 128))
         rows = self._flagged(paths) if rows is None else np.asarray(rows, int)
         om = self.orbit_map
         rows = rows[np.all(np.isfinite(starts[om.cls[rows]]), axis=1)]
