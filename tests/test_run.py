@@ -122,6 +122,39 @@ def test_table_sweep_prefetches_generic_sets(tmp_path):
         assert _counts(on / row) == _counts(off / row) and len(_counts(on / row)) == 2
 
 
+def test_main_process_computes_later_generic_sets_while_the_prefetcher_holds_its_own(tmp_path, monkeypatch):
+    """While another process holds the lock of this row's generic set, the main process computes
+    the sets of the next rows nobody has started (skipping locked ones, at most max_rows), and
+    stops as soon as its own set is there or unlocked."""
+    sys.path.insert(0, os.path.join(ROOT, "experiments"))
+    import prefetch
+    from jaxhc import Architecture
+    from solvers import make_solver
+    from omegaconf import OmegaConf
+    from jaxhc.monodromy.solver import GenericSet, generic_lock_file
+
+    archs = [Architecture((1,), dx, 1, 1) for dx in (1, 2, 3, 4)]
+    scfg = OmegaConf.create({"name": "monodromy", "cache_dir": str(tmp_path)})
+    solvers = [make_solver(scfg, a) for a in archs]
+    paths = [s._cache_path() for s in solvers]
+    monkeypatch.setattr(prefetch, "_STARTED", [object()])
+    monkeypatch.setattr(prefetch, "_LATER", [(r, (list(a.widths), a.dx, a.dy, a.m)) for r, a in enumerate(archs)])
+    assert prefetch.help_while_waiting(0, solvers[0]) == []  # nobody computes row 0's set: nothing to wait for
+    generic_lock_file(paths[0]).write_text("1")  # "the prefetcher" (pid 1) computes row 0's set
+    generic_lock_file(paths[1]).write_text("1")  # and has started row 1's too
+    assert prefetch.help_while_waiting(0, solvers[0], max_rows=1) == [archs[2].label()]
+    assert not paths[1].exists() and paths[2].exists() and not paths[3].exists()
+    assert not generic_lock_file(paths[2]).exists()
+    # the file is the set row 2's own solver computes (same seed, same options: same cache key)
+    g = GenericSet.load(archs[2], paths[2])
+    own = make_solver(OmegaConf.create({"name": "monodromy", "cache_dir": str(tmp_path / "own")}), archs[2])
+    assert own._cache_path().name == paths[2].name
+    np.testing.assert_allclose(g.solutions, own.generic.solutions, atol=1e-12)
+    assert prefetch.help_while_waiting(0, solvers[0]) == [archs[3].label()]
+    generic_lock_file(paths[0]).unlink()
+    assert prefetch.help_while_waiting(0, solvers[0]) == []
+
+
 def test_sweep_rows_reads_the_sweep():
     """The prefetcher's row list: the sweep config's range, or the command line's list instead."""
     import types
