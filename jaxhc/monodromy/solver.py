@@ -567,7 +567,8 @@ class MonodromySolver:
                 # after the retries) at once, not after the last retry: when that settles every
                 # path the retries stop here (Table 2 (3,2,3) m = 2 seed 37: the escalation
                 # finished the 49 orbits that the first retry left, 10 s, where two more
-                # retries with their conservative redos took ~90 s).  (_escalate returns at once when all is fine.)
+                # retries with their conservative redos took ~90 s).  (_escalate returns at
+                # once when every path is fine.)
                 paths, m_r = self._escalate(paths, starts, p_from, data, gamma2)
                 certified[m_r.pop("certified_rows")] = True
                 _add_info(mixed, m_r)
