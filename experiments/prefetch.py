@@ -130,8 +130,9 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
     """The prefetcher's loop: each architecture's generic set (skipped when cached or being
     computed by the main process), then, if ``warm``, one throw-away solve of the first samples
     of its first chunk (of ``samples``, chunked as run.py does; see ``WARM_PATHS``),
-    and if ``warm_escalation``, the escalation's double-double tracker compiled (off by default: Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more
-    CPU time in the prefetcher than without)."""
+    and if ``warm_escalation``, the escalation's double-double tracker compiled (off by default:
+    Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more CPU time in the
+    prefetcher than without)."""
     import workers
 
     workers.init(compile_cache)  # the import paths and the compilation cache, as in a sample worker

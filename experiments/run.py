@@ -260,11 +260,8 @@ def main(cfg: DictConfig) -> None:
         n = prefetch.maybe_start(cfg, Path(solver.cfg["cache_dir"]), cache)
         if n:
             print(f"prefetching the generic sets of the next {n} rows in the background")
-    if two_stage and todo:
-        import prefetch
-
         t0 = time.perf_counter()
-        helped = prefetch.help_while_waiting(cfg.get("row", -1) if cfg.get("row") is not None else -1, solver)
+        helped = prefetch.help_while_waiting(cfg.get("row") if cfg.get("row") is not None else -1, solver)
         if helped:
             extra["generic_sets_of_later_rows"] = helped
             extra["generic_sets_of_later_rows_s"] = round(time.perf_counter() - t0, 3)

@@ -492,7 +492,7 @@ class MonodromySolver:
         failed_first = paths.nfailed
         dup_first = len(duplicate_paths(paths))
         retried = 0
-        route = None  # (start per orbit, parameters, γ) of a retry whose result was kept
+        kept_retry = False
         # Paths that double precision could not finish (ill-conditioned endpoints of
         # near-degenerate samples) are re-tracked on the SAME route (same γ: another γ
         # permutes which start reaches which root) with extended-precision residuals.
@@ -561,7 +561,7 @@ class MonodromySolver:
             if len(bad2) < len(bad):
                 paths, bad = r2, bad2
                 certified[rows] = False  # re-tracked in double
-                route = (starts, p_from, gamma2)
+                kept_retry = True
                 # The kept retry's unfinished paths get the same extended-precision re-tracking
                 # on its own route (seen: 1184 first-pass failures, too many to escalate, left 56
                 # after the retries) at once, not after the last retry: when that settles every
@@ -573,12 +573,10 @@ class MonodromySolver:
                 certified[m_r.pop("certified_rows")] = True
                 _add_info(mixed, m_r)
                 bad = problems(paths)
-        mixed2 = None
-        if route is None and len(midway):
+        if not kept_retry and len(midway):
             # No retry did better: the first route's mid-way failures get the full escalation now.
             paths, mixed2 = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma,
                                            rows=np.setdiff1d(self._flagged(paths), first_rows))
-        if mixed2 is not None:
             certified[mixed2.pop("certified_rows")] = True
             _add_info(mixed, mixed2)
         dup_left = len(duplicate_paths(paths))
