@@ -58,8 +58,8 @@ def main(argv=None):
     kernels = {
         "advance": (lambda o: jax.jit(advance.fun, static_argnums=(0, 1, 4), compiler_options=o)
                     .lower(h.fn, opts, st, h.args, 13), lambda c: c(st, h.args)),
-        "refine": (lambda o: jax.jit(refine.fun, static_argnums=(0, 3), compiler_options=o)
-                   .lower(arch_system(arch).fn, x0, p, 5), lambda c: c(x0, p)),
+        "refine": (lambda o: jax.jit(refine.fun, static_argnums=(0,), compiler_options=o)
+                   .lower(arch_system(arch).fn, x0, p, jnp.int32(5)), lambda c: c(x0, p, jnp.int32(5))),
         "dd_gradient": (lambda o: jax.jit(jax.vmap(lambda x: fdd(x, p).to_complex()), compiler_options=o).lower(x0),
                         lambda c: c(x0)),
     }

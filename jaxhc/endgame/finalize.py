@@ -48,53 +48,56 @@ def _newton(fn, x, p, iters):
     return jax.lax.fori_loop(0, iters, body, (x, jnp.float64(jnp.inf)))
 
 
-@kernel_jit(static_argnums=(0, 3))
-def refine(fn, x, p, iters: int = 4):
+@kernel_jit(static_argnums=(0,))
+def refine(fn, x, p, iters=4):
     """Newton-refine a batch ``x: Complex[Array, "batch n"]`` on ``F(·; p)``.
 
     ``p``: ``Complex[Array, "k"]`` shared by the batch, or ``Complex[Array, "batch k"]``, one
-    parameter vector per row (endpoints of several samples at once).
+    parameter vector per row (endpoints of several samples at once).  ``iters`` (Newton
+    iterations) is traced, not static: every iteration count shares one compiled kernel.
     Returns ``(x, last_correction, residual, cond, cond_before, scond)``, each batched;
     ``cond`` (``cond_before``) is ``σ_max/σ_min`` of ``F'`` at the refined (unrefined) point,
     floored at ``σ_max = 1``; ``scond`` is :func:`scaled_cond` at the refined point.
     """
 
-    def cond_at(x, p):
-        s = jnp.linalg.svd(jax.jacfwd(fn, holomorphic=True)(x, p), compute_uv=False)
+    def cond_of(J):
+        s = jnp.linalg.svd(J, compute_uv=False)
         return jnp.where(s[-1] > 0, jnp.maximum(s[0], 1.0) / jnp.where(s[-1] > 0, s[-1], 1.0), jnp.inf)
 
     def one(x, p):
         x1, last = _newton(fn, x, p, iters)
         res = jnp.max(jnp.abs(fn(x1, p)))
-        return (x1, last, res, cond_at(x1, p), cond_at(x, p),
-                scaled_cond(jax.jacfwd(fn, holomorphic=True)(x1, p), x1))
+        J1 = jax.jacfwd(fn, holomorphic=True)(x1, p)  # once, for both condition numbers there
+        return (x1, last, res, cond_of(J1), cond_of(jax.jacfwd(fn, holomorphic=True)(x, p)), scaled_cond(J1, x1))
 
     return jax.vmap(one, in_axes=(0, 0 if p.ndim == 2 else None))(x, p)
 
 
-REFINE_BLOCK = 256
+REFINE_BLOCK = 64
 
 
 def refine_padded(fn, x, p, iters: int = 4):
-    """:func:`refine` of ``x: Complex[ndarray, "k n"]`` (numpy in, numpy out), padded to a
-    power-of-two batch (at least 16), and above :data:`REFINE_BLOCK` (256) rows in blocks of that
-    size, so few shapes are compiled (one per power of two up to 256, whatever the number of
-    samples batched together); returns the same tuple for the k rows.
+    """:func:`refine` of ``x: Complex[ndarray, "k n"]`` (numpy in, numpy out) in blocks of
+    :data:`REFINE_BLOCK` (64) rows, the last one padded, with one parameter vector per row
+    (a shared ``p`` is repeated): one compiled kernel per system, whatever ``k``, ``iters``
+    and the number of samples batched together (each shape costs ~0.5 s to compile per
+    process, more than a row's refinements take to run); returns the same tuple for the k rows.
     ``p``: one parameter vector, or one per row (``"k np"``)."""
     import numpy as np
 
     x = np.asarray(x)
     p = np.asarray(p)
     k = len(x)
-    if k > REFINE_BLOCK:
-        parts = [refine_padded(fn, x[i:i + REFINE_BLOCK], p[i:i + REFINE_BLOCK] if p.ndim == 2 else p, iters)
-                 for i in range(0, k, REFINE_BLOCK)]
-        return tuple(np.concatenate(a) for a in zip(*parts))
-    size = 1 << max(4, int(np.ceil(np.log2(max(k, 1)))))
-    pad = np.concatenate([x, np.ones((size - k, x.shape[1]))]) if size > k else x
-    if p.ndim == 2 and size > k:  # one parameter vector per row: pad with copies of the first
-        p = np.concatenate([p, np.broadcast_to(p[:1], (size - k, p.shape[1]))])
-    return tuple(np.asarray(a)[:k] for a in refine(fn, jnp.asarray(pad), jnp.asarray(p), iters))
+    if p.ndim == 1:
+        p = np.broadcast_to(p, (k, len(p)))
+    B = REFINE_BLOCK
+    size = max(B, -(-k // B) * B)
+    if size > k:  # pad with copies of the first row (a finite point: no NaN work)
+        x = np.concatenate([x, np.broadcast_to(x[:1] if k else np.ones((1, x.shape[1])), (size - k, x.shape[1]))])
+        p = np.concatenate([p, np.broadcast_to(p[:1] if k else np.ones((1, p.shape[1])), (size - k, p.shape[1]))])
+    it = jnp.int32(iters)
+    parts = [refine(fn, jnp.asarray(x[i:i + B]), jnp.asarray(p[i:i + B]), it) for i in range(0, size, B)]
+    return tuple(np.concatenate([np.asarray(a) for a in z])[:k] for z in zip(*parts))
 
 
 def newton_noise(cond):
