@@ -182,6 +182,35 @@ def test_taylor_derivatives_match_the_analytic_path():
     np.testing.assert_allclose(got, [t * d1 + t * t * exact[0]], rtol=1e-12)
 
 
+def test_refine_padded_compiles_one_kernel_per_system():
+    # Any number of rows, shared or per-row parameters and any iteration count share one
+    # compiled refine kernel (each shape costs ~0.5 s to compile in every process), and the
+    # iteration count is honoured (0: no Newton step at all).
+    import jax.numpy as jnp
+
+    from jaxhc.endgame.finalize import refine, refine_padded
+
+    def fn(x, p):  # a fresh function: its own entries in refine's compilation cache
+        return x**3 - p[:1]
+
+    rng = np.random.default_rng(5)
+    before = refine._cache_size()
+    out = {}
+    for k in (3, 64, 70, 150):
+        c = rng.uniform(1, 2, k) + 0j
+        x0 = (np.cbrt(c.real) * (1 + 1e-4 * rng.standard_normal(k)))[:, None] + 0j
+        for iters in (0, 3, 7):
+            out[k, iters] = (x0, refine_padded(fn, x0, c[:, None], iters), c)
+        out[k, "shared"] = refine_padded(fn, x0, jnp.asarray([1.5 + 0j]), 5)
+    assert refine._cache_size() - before == 1
+    for k in (3, 64, 70, 150):
+        x0, r0, c = out[k, 0]
+        np.testing.assert_array_equal(r0[0], x0)  # 0 iterations: the points themselves
+        x7 = out[k, 7][1][0]
+        np.testing.assert_allclose(x7[:, 0] ** 3, c, rtol=1e-13)
+        np.testing.assert_allclose(out[k, "shared"][0][:, 0] ** 3, 1.5, rtol=1e-13)
+
+
 def test_refine_padded_blocks_and_per_row_parameters():
     # Newton on x^2 - c = 0 with one c per row: blocks of REFINE_BLOCK rows and per-row
     # parameters give each row the root of its own c (analytic: sqrt(c)).

@@ -286,8 +286,9 @@ class MonodromySolver:
     ``mixed_precision_max_paths`` (128: per sample, at most this many unfinished first-pass
     paths (one per orbit) are re-tracked in mixed precision, see ``_escalate``; 0 disables it),
     ``mixed_precision_max_time`` (600: seconds per sample for those paths),
-    ``mixed_precision_midway_time`` (30: seconds of stage 1 for paths whose steps collapsed
-    mid-way, before the retries try another γ),
+    ``mixed_precision_midway_time`` (0: seconds of stage 1 for paths whose steps collapsed
+    mid-way, before the retries try another γ; 0 sends them straight to the retries, and they get
+    the full escalation on the first route only if no retry does better),
     ``mixed_precision_give_up_cond`` (1e14: a mixed-precision path whose double Jacobian gets
     worse conditioned than this is handed to the extended-precision stage at once; null: never),
     ``mixed_precision_backend`` (``"double_double"``: all those paths at once in one jitted batch
@@ -501,7 +502,8 @@ class MonodromySolver:
         # Some pass it in mixed precision within seconds (Table 2 (3,2,3) m=2 sample 14: 16 paths,
         # 6 s), others crawl there (sample 52: 8 orbits stuck at t = 0.18 and 0.25, 1066 s),
         # while another γ avoids it for one double-precision pass (~35 s there).  So they get
-        # stage 1 only, within `mixed_precision_midway_time` (30 s), and the rest go to the retries.
+        # stage 1 only, within `mixed_precision_midway_time` (default 0 s: none), and the rest go
+        # to the retries.
         midway = np.flatnonzero(paths.status == Status.STEP_SIZE_TOO_SMALL)
         first_rows = np.setdiff1d(self._flagged(paths), midway)
         paths, mixed = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma, rows=first_rows)
