@@ -94,6 +94,11 @@ def summarize(cfg, arch, rows: list[dict], extra: dict, out_dir: Path | None = N
         # One entry per sample (a resumed run may have appended a sample twice).
         infos = list({i["sample"]: i for i in map(json.loads, filter(str.strip, open(info_path)))}.values())
         s["heuristic_stops"] = sum(bool(i.get("heuristic_stop", False)) for i in infos)
+        # Coinciding endpoints that no repair separated: each such pair is a missing solution
+        # (the paths count as tracked, not failed), so they are shown beside the failed paths.
+        dl = [int(i.get("duplicate_endpoints_left", 0)) for i in infos]
+        s["duplicate_endpoints_left"] = sum(dl)
+        s["samples_with_duplicates_left"] = sum(d > 0 for d in dl)
         gen = [i for i in infos if "generic_paths" in i]
         if gen:
             # Two-stage solvers: the generic solve's paths are tracked once per run (per process).
@@ -295,7 +300,7 @@ def main(cfg: DictConfig) -> None:
     s = summarize(cfg, arch, rows, extra, out)
     common.write_json(out / "summary.json", s)
     print(f"N_C {s['N_C_range']}  N_Cstar {s['N_Cstar_range']}  max_N_R {s['max_N_R']}  "
-          f"failed paths {s['failed_paths']}  time {s['time_total_s']:.1f}s"
+          f"failed paths {s['failed_paths']}  duplicates left {s.get('duplicate_endpoints_left', 0)}  time {s['time_total_s']:.1f}s"
           + (f"  paper N_C={s['paper']['N_C']} N_Cstar={s['paper']['N_Cstar']} agrees={s['agrees_with_paper']}"
              if "paper" in s else ""))
 

@@ -532,6 +532,7 @@ class MonodromySolver:
             return np.union1d(bad, np.flatnonzero(r.status == Status.AT_INFINITY))
 
         bad = problems(paths)
+        first_route = (paths, certified.copy())  # for the fallback below
         for attempt in range(int(self.cfg.get("retries", 3))):
             if len(bad) == 0:
                 break
@@ -575,12 +576,21 @@ class MonodromySolver:
                 certified[m_r.pop("certified_rows")] = True
                 _add_info(mixed, m_r)
                 bad = problems(paths)
-        if not kept_retry and len(midway):
-            # No retry did better: the first route's mid-way failures get the full escalation now.
-            paths, mixed2 = self._escalate(paths, g.solutions[om.rep], g.params, data, gamma,
-                                           rows=np.setdiff1d(self._flagged(paths), first_rows))
-            certified[mixed2.pop("certified_rows")] = True
+        if len(midway) and (not kept_retry or len(bad)):
+            # No retry did better, or the kept one still has problems: the first route's mid-way
+            # failures get the full escalation now, and the better of the two routes is kept.
+            # (Seen: Table 2 (3) d_x = 3, d_y = 2, m = 2 seed 73, session 14: 4 orbits stuck
+            # mid-way on the first route, the third retry left 2 orbits coinciding, fewer
+            # problem paths, so it was kept and 8 solutions were lost; the first route's
+            # escalation finishes those 4 orbits.)
+            p1, c1 = first_route
+            c1 = c1.copy()
+            p1, mixed2 = self._escalate(p1, g.solutions[om.rep], g.params, data, gamma,
+                                        rows=np.setdiff1d(self._flagged(p1), first_rows))
+            c1[mixed2.pop("certified_rows")] = True
             _add_info(mixed, mixed2)
+            if not kept_retry or len(problems(p1)) < len(bad):
+                paths, certified = p1, c1
         dup_left = len(duplicate_paths(paths))
         rescued = 0
         if self.cfg.get("rescue_large", True):
