@@ -258,6 +258,50 @@ def test_retries_stop_once_a_kept_retry_is_settled_by_its_escalation(monkeypatch
     assert (res.nsolutions, res.ntorus, res.nfailed) == (17, 16, 0)
 
 
+def test_a_kept_retry_with_problems_left_falls_back_to_the_escalated_first_route(monkeypatch):
+    # Simulated: three first-pass orbits stuck mid-way (they skip the first route's escalation
+    # and go to the retries); every retry ends two orbits on one root (fewer problem rows, so
+    # the first retry is kept) and its escalation settles nothing.  The first route's mid-way
+    # orbits then get the full escalation, which finishes them, and that route is kept: all
+    # 17 critical points.  (Before, the kept retry won and two solutions were lost silently.)
+    import jaxhc.monodromy.solver as msolver
+    from jaxhc.status import Status
+
+    arch = Architecture((1,), 2, 2, 2)
+    real, real_escalate = msolver.track_padded, MonodromySolver._escalate
+    solver = MonodromySolver(arch, preset("default"), {"seed": 0, "sample_predictor": None,
+                                                       "sample_predictor_tol": None})
+    om = solver.orbit_map
+    sizes = np.bincount(om.cls)
+    big = np.flatnonzero(sizes == sizes.max())
+    assert len(big) >= 5 and sizes.max() >= 2
+    stuck, twins = big[:3], big[3:5]
+    calls = []
+
+    def faked(*a, **k):
+        r = real(*a, **k)
+        calls.append(len(r.status))
+        if len(calls) == 1:
+            r.status[stuck] = Status.STEP_SIZE_TOO_SMALL
+        else:  # one row per orbit here: orbit twins[0] ends where twins[1] does
+            r.x[twins[0]] = r.x[twins[1]]
+        return r
+
+    def escalate(self, paths, *a, rows=None, **k):
+        if rows is None:  # a kept retry's route: settles nothing
+            return paths, {"paths": 0, "success": 0, "time_s": 0.0, "extended_paths": 0, "extended_success": 0,
+                           "extended_time_s": 0.0, "certified_rows": np.zeros(0, int)}
+        return real_escalate(self, paths, *a, rows=rows, **k)
+
+    monkeypatch.setattr(msolver, "track_padded", faked)
+    monkeypatch.setattr(MonodromySolver, "_escalate", escalate)
+    res = solver(sample_data(arch, 0), 0)
+    assert len(calls) == 4  # the first pass and three retries
+    assert res.info["duplicate_endpoints_left"] == 0
+    assert res.info["mixed_precision_success"] == 3 * sizes.max()
+    assert (res.nsolutions, res.ntorus, res.nfailed) == (17, 16, 0)
+
+
 def test_cheap_first_pass_failures_are_redone_on_the_same_route(monkeypatch):
     # The per-sample first pass uses the Hermite predictor at a loose tolerance; a path it does
     # not finish (simulated: one orbit marked MAX_STEPS) is re-tracked on the same route with
