@@ -219,6 +219,13 @@ def test_paths_stuck_mid_way_get_a_short_escalation_then_the_retries(monkeypatch
         assert (res.nsolutions, res.ntorus, res.nfailed) == (5, 4, 0)
 
 
+def _preset_first_pass_solver(arch):
+    """A monodromy solver whose per-sample first pass uses the preset's own predictor (no cheap
+    pass, so no same-route redo): the retry tests below fake that pass's outcome directly."""
+    return MonodromySolver(arch, preset("default"), {"seed": 0, "sample_predictor": None,
+                                                     "sample_predictor_tol": None})
+
+
 def test_retries_stop_once_a_kept_retry_is_settled_by_its_escalation(monkeypatch):
     # A kept retry's unfinished paths are escalated on its own route at once; when that settles
     # every path no further retry runs (they used to run until the retries were used up).
@@ -229,8 +236,7 @@ def test_retries_stop_once_a_kept_retry_is_settled_by_its_escalation(monkeypatch
 
     arch = Architecture((1,), 2, 2, 2)
     real, real_escalate = msolver.track_padded, MonodromySolver._escalate
-    solver = MonodromySolver(arch, preset("default"), {"seed": 0, "sample_predictor": None,
-                                                       "sample_predictor_tol": None})
+    solver = _preset_first_pass_solver(arch)
     g = solver.generic
     calls, escalated = [], []
 
@@ -269,8 +275,7 @@ def test_a_kept_retry_with_problems_left_falls_back_to_the_escalated_first_route
 
     arch = Architecture((1,), 2, 2, 2)
     real, real_escalate = msolver.track_padded, MonodromySolver._escalate
-    solver = MonodromySolver(arch, preset("default"), {"seed": 0, "sample_predictor": None,
-                                                       "sample_predictor_tol": None})
+    solver = _preset_first_pass_solver(arch)
     om = solver.orbit_map
     sizes = np.bincount(om.cls)
     big = np.flatnonzero(sizes == sizes.max())
@@ -321,8 +326,7 @@ def test_cheap_first_pass_failures_are_redone_on_the_same_route(monkeypatch):
         return r
 
     data = sample_data(arch, 3)
-    plain = MonodromySolver(arch, preset("default"), {"seed": 0, "sample_predictor": None,
-                                                      "sample_predictor_tol": None})
+    plain = _preset_first_pass_solver(arch)
     ref = plain(data, 3)
     solver = MonodromySolver(arch, preset("default"), {"seed": 0})
     solver._generic = plain.generic
