@@ -193,3 +193,31 @@ def test_worker_pool_serves_the_next_rows_of_a_sweep(tmp_path):
         s = json.load(open(pool / row / "summary.json"))
         assert s["workers_used"] == 2 and s["pool_reused"] is reused
         assert _counts(pool / row) == _counts(here / row) and len(_counts(pool / row)) == 4
+
+
+def test_summary_counts_heuristic_stops_per_reduced_network(tmp_path):
+    """summary.json: ``generic.heuristic_stops`` counts the reduced networks whose torus set rests on
+    the quiet-loops stop (certified_by null), not samples; the samples are counted apart."""
+    sys.path.insert(0, os.path.join(ROOT, "experiments"))
+    import run
+    from omegaconf import OmegaConf
+
+    from jaxhc import Architecture
+
+    arch = Architecture((2, 2), 1, 1, 2)
+    cfg = OmegaConf.create({"solver": {"name": "monodromy"}, "data": {"seed": 0, "samples": 3}})
+    reduced = {"2-2": {"n": 40, "certified_by": None}, "1-2": {"n": 8, "certified_by": None},
+               "1-1": {"n": 0, "certified_by": "empty"}, "2-1": {"n": 8, "certified_by": "trace"}}
+    with open(tmp_path / "samples_info.jsonl", "w") as f:
+        for k in range(3):
+            f.write(json.dumps({"sample": k, "heuristic_stop": True, "generic_paths": 10, "generic_method": "monodromy",
+                                "generic_reduced": reduced}) + "\n")
+    rows = [{"N_C": "5", "N_Cstar": "4", "N_R": "1", "paths": "3", "failed": "0", "time_s": "0.1"}] * 3
+    s = run.summarize(cfg, arch, rows, {}, tmp_path)
+    assert s["generic"]["heuristic_stops"] == 2 and s["samples_with_heuristic_stop"] == 3
+    # a total-degree generic set: one stop, when paths failed
+    with open(tmp_path / "samples_info.jsonl", "w") as f:
+        f.write(json.dumps({"sample": 0, "heuristic_stop": False, "generic_paths": 27,
+                            "generic_method": "total_degree"}) + "\n")
+    s = run.summarize(cfg, arch, rows[:1], {}, tmp_path)
+    assert s["generic"]["heuristic_stops"] == 0 and s["samples_with_heuristic_stop"] == 0
