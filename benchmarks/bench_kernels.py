@@ -30,7 +30,7 @@ from jaxhc.endgame.finalize import refine  # noqa: E402
 from jaxhc.homotopy.base import parameter_homotopy  # noqa: E402
 from jaxhc.monodromy import MonodromySolver  # noqa: E402
 from jaxhc.monodromy.core import arch_system  # noqa: E402
-from jaxhc.tracker.core import advance, init_state_jit  # noqa: E402
+from jaxhc.tracker.core import advance_kernel, init_state_jit, split_options  # noqa: E402
 from jaxhc.tracker.double_double import gradient_function_dd  # noqa: E402
 from jaxhc.tracker.options import preset  # noqa: E402
 from jaxhc.tracker.xla_options import CPU_KERNEL_OPTIONS  # noqa: E402
@@ -56,8 +56,9 @@ def main(argv=None):
     # Fresh jits of the undecorated functions (``.fun``), with static arguments (13 steps, 5
     # Newton iterations) that the setup above did not compile: no compilation cache hit.
     kernels = {
-        "advance": (lambda o: jax.jit(advance.fun, static_argnums=(0, 1, 4), compiler_options=o)
-                    .lower(h.fn, opts, st, h.args, 13), lambda c: c(st, h.args)),
+        "advance": (lambda o: jax.jit(advance_kernel.fun, static_argnums=(0, 1, 5), compiler_options=o)
+                    .lower(h.fn, opts.predictor, split_options(opts)[1], st, h.args, 13),
+                    lambda c: c(split_options(opts)[1], st, h.args)),
         "refine": (lambda o: jax.jit(refine.fun, static_argnums=(0,), compiler_options=o)
                    .lower(arch_system(arch).fn, x0, p, jnp.int32(5)), lambda c: c(x0, p, jnp.int32(5))),
         "dd_gradient": (lambda o: jax.jit(jax.vmap(lambda x: fdd(x, p).to_complex()), compiler_options=o).lower(x0),

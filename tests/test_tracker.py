@@ -232,3 +232,67 @@ def test_refine_padded_blocks_and_per_row_parameters():
     # one shared parameter: every row goes to the same root
     xs = refine_padded(fn, x0[:20], jnp.asarray([4.0 + 0j]), 6)[0]
     np.testing.assert_allclose(xs[:, 0], 2.0, rtol=1e-13)
+
+
+def _cube_family():
+    """x^3 = p, a fresh function (its own entries in the kernels' compilation caches)."""
+    from jaxhc.system.system import System
+
+    return System(lambda x, p: x**3 - p[:1], 1, (3,), np.array([1.0 + 0j]), name="cube")
+
+
+def test_options_differing_only_in_numbers_share_one_compiled_tracker():
+    # Only the predictor is compiled in; tolerances, norms and limits are traced, so a monodromy
+    # loop's options and a sample's (or the preset redo's and the conservative retries') share
+    # one kernel.  Each run still follows its own step control, and every endpoint is a cube root.
+    from jaxhc.homotopy.base import parameter_homotopy
+    from jaxhc.tracker.core import _init_state_kernel, advance_kernel
+    from jaxhc.tracker.options import preset
+    from jaxhc.tracker.stream import track
+
+    sysf = _cube_family()
+    p0, p1 = np.array([1.0 + 0j]), np.array([-2.0 + 1.5j])
+    starts = np.exp(2j * np.pi * np.arange(3) / 3)[:, None]
+    h = parameter_homotopy(sysf, p0, p1, np.exp(0.4j))
+    before = (advance_kernel._cache_size(), _init_state_kernel._cache_size())
+    steps = []
+    for opts in (preset("default", predictor="hermite", predictor_tol=1e-3),
+                 preset("conservative", predictor="hermite", infinity_norm=1e8),
+                 preset("fast", predictor="hermite", max_steps=500)):
+        r = track(h, starts, opts, batch_size=8, keep="all")
+        assert np.all(r.status == Status.SUCCESS)
+        np.testing.assert_allclose(r.x[:, 0] ** 3, p1[0], rtol=1e-12)
+        assert len(np.unique(np.round(r.x[:, 0], 6))) == 3
+        steps.append(r.path_steps)
+    assert (advance_kernel._cache_size(), _init_state_kernel._cache_size()) == (before[0] + 1, before[1] + 1)
+    assert steps[1] > steps[0] and steps[1] > steps[2]  # the conservative preset's tighter steps
+
+
+def test_monodromy_legs_run_in_the_grouped_kernel():
+    # track_padded runs a plain parameter homotopy as a one-member grouped one: the kernel that
+    # several samples' grouped homotopies use.  Both forms give the same endpoints as the plain
+    # homotopy tracked directly.
+    from jaxhc.homotopy.base import as_grouped, parameter_homotopies, parameter_homotopy
+    from jaxhc.monodromy.core import track_padded
+    from jaxhc.tracker.core import advance_kernel
+    from jaxhc.tracker.options import preset
+    from jaxhc.tracker.stream import track
+
+    sysf = _cube_family()
+    p0 = np.array([1.0 + 0j])
+    starts = np.exp(2j * np.pi * np.arange(3) / 3)[:, None]
+    opts = preset("default", predictor="hermite", predictor_tol=1e-3)
+    targets = np.array([[-2.0 + 1.5j], [0.5 - 3j]])
+    gammas = np.exp(np.array([0.4j, 1.1j]))
+    plain = [track(parameter_homotopy(sysf, p0, t, g), starts, opts, batch_size=64, min_batch=64, keep="all")
+             for t, g in zip(targets, gammas)]
+    n0 = advance_kernel._cache_size()
+    one = track_padded(parameter_homotopy(sysf, p0, targets[0], gammas[0]), starts, opts, batch_size=64)
+    both = track_padded(parameter_homotopies(sysf, p0, targets, gammas, np.repeat([0, 1], 3)),
+                        np.tile(starts, (2, 1)), opts, batch_size=64)
+    assert advance_kernel._cache_size() - n0 == 1
+    np.testing.assert_allclose(one.x, plain[0].x, atol=1e-12)
+    np.testing.assert_allclose(both.x, np.concatenate([plain[0].x, plain[1].x]), atol=1e-12)
+    g = as_grouped(parameter_homotopy(sysf, p0, targets[1], gammas[1]), 3)
+    assert g.grouped and list(g.groups) == [0, 0, 0] and g.target_params.shape == (1, 1)
+    assert as_grouped(g, 3) is g

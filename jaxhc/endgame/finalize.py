@@ -25,23 +25,40 @@ from ..tracker.xla_options import kernel_jit
 __all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity"]
 
 
+def _row_scaled(J, x):
+    """``R J C`` of :func:`scaled_cond`: columns times ``max(1, |x_j|)``, rows to max-norm 1."""
+    Js = J * jnp.maximum(1.0, jnp.abs(x))[None, :]
+    rmax = jnp.max(jnp.abs(Js), axis=1, keepdims=True)
+    return Js / jnp.where(rmax > 0, rmax, 1.0)
+
+
+def _ratio(s, floor=0.0):
+    """``max(σ_max, floor) / σ_min`` from singular values ``s`` (descending); ``inf`` when singular."""
+    return jnp.where(s[-1] > 0, jnp.maximum(s[0], floor) / jnp.where(s[-1] > 0, s[-1], 1.0), jnp.inf)
+
+
 def scaled_cond(J, x):
     """Condition number of ``R J C``: ``C = diag(max(1, |x_j|))``, rows of ``J C`` scaled to max-norm 1.
 
     ``J: Complex[Array, "n n"]``, ``x: Complex[Array, "n"]``; ``inf`` when singular.
     """
-    Js = J * jnp.maximum(1.0, jnp.abs(x))[None, :]
-    rmax = jnp.max(jnp.abs(Js), axis=1, keepdims=True)
-    Js = Js / jnp.where(rmax > 0, rmax, 1.0)
-    s = jnp.linalg.svd(Js, compute_uv=False)
-    return jnp.where(s[-1] > 0, s[0] / jnp.where(s[-1] > 0, s[-1], 1.0), jnp.inf)
+    return _ratio(jnp.linalg.svd(_row_scaled(J, x), compute_uv=False))
+
+
+def _value_and_jacobian(fn, x, p):
+    """``F(x; p)`` and ``F'(x)``: one forward-mode pass over the ``n`` unit directions.
+
+    ``fn`` is traced once per call site (``jax.jacfwd`` plus a separate evaluation traced it
+    twice): tracing the network's gradient system dominates this kernel's trace time."""
+    n = x.shape[0]
+    return jax.vmap(lambda e: jax.jvp(lambda z: fn(z, p), (x,), (e,)), out_axes=(None, 1))(jnp.eye(n, dtype=x.dtype))
 
 
 def _newton(fn, x, p, iters):
     def body(_, c):
         x, last = c
-        J = jax.jacfwd(fn, holomorphic=True)(x, p)
-        dx = jnp.linalg.solve(J, -fn(x, p))
+        val, J = _value_and_jacobian(fn, x, p)
+        dx = jnp.linalg.solve(J, -val)
         ok = jnp.all(jnp.isfinite(dx))
         return jnp.where(ok, x + dx, x), jnp.where(ok, jnp.max(jnp.abs(dx)), jnp.inf)
 
@@ -60,15 +77,15 @@ def refine(fn, x, p, iters=4):
     floored at ``σ_max = 1``; ``scond`` is :func:`scaled_cond` at the refined point.
     """
 
-    def cond_of(J):
-        s = jnp.linalg.svd(J, compute_uv=False)
-        return jnp.where(s[-1] > 0, jnp.maximum(s[0], 1.0) / jnp.where(s[-1] > 0, s[-1], 1.0), jnp.inf)
-
     def one(x, p):
         x1, last = _newton(fn, x, p, iters)
-        res = jnp.max(jnp.abs(fn(x1, p)))
-        J1 = jax.jacfwd(fn, holomorphic=True)(x1, p)  # once, for both condition numbers there
-        return (x1, last, res, cond_of(J1), cond_of(jax.jacfwd(fn, holomorphic=True)(x, p)), scaled_cond(J1, x1))
+        # Both points in one evaluation and the three condition numbers in one batched SVD:
+        # each piece of code is traced and compiled once (this kernel is compiled in every
+        # process for every system, and its compile and trace cost more than its runs).
+        vals, Js = jax.vmap(lambda z: _value_and_jacobian(fn, z, p))(jnp.stack([x1, x]))
+        s = jax.vmap(lambda M: jnp.linalg.svd(M, compute_uv=False))(
+            jnp.stack([Js[0], Js[1], _row_scaled(Js[0], x1)]))
+        return x1, last, jnp.max(jnp.abs(vals[0])), _ratio(s[0], 1.0), _ratio(s[1], 1.0), _ratio(s[2])
 
     return jax.vmap(one, in_axes=(0, 0 if p.ndim == 2 else None))(x, p)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..system.system import System
 
-__all__ = ["Homotopy", "straight_line", "parameter_homotopy", "parameter_homotopies", "random_gamma"]
+__all__ = ["Homotopy", "straight_line", "parameter_homotopy", "parameter_homotopies", "as_grouped", "random_gamma"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -122,3 +122,18 @@ def parameter_homotopies(system: System, p_start, p_targets, gammas, groups) -> 
     args = (p_targets, np.broadcast_to(p_start, (G, k)).copy(), gammas)
     return Homotopy(_parameter_fn(system.fn), args, system.nvars, system.with_params(p_targets[0]) if G else system,
                     meta={"kind": "parameter", "gammas": gammas}, groups=groups, target_params=p_targets)
+
+
+def as_grouped(h: Homotopy, npaths: int) -> Homotopy:
+    """``h`` as a grouped homotopy with one member, followed by all ``npaths`` start paths.
+
+    The paths then run in the tracker's grouped kernel (per-path ``args``), the one the grouped
+    homotopies of the same ``fn`` use: a monodromy loop's legs, a sample's redo and retries and
+    the batched first passes of many samples (:func:`parameter_homotopies`) share one compiled
+    tracker instead of compiling two (a compilation costs seconds on the CPU, more than tracking
+    a small row's paths).  Grouped homotopies are returned unchanged."""
+    if h.grouped:
+        return h
+    return dataclasses.replace(h, args=tuple(np.asarray(a)[None] for a in h.args),
+                               groups=np.zeros(int(npaths), np.int64),
+                               target_params=np.asarray(h.target.params, np.complex128)[None])

@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..homotopy.base import parameter_homotopy, random_gamma
+from ..homotopy.base import as_grouped, parameter_homotopy, random_gamma
 from ..status import Status
 from ..strata import sign_group
 from ..system.gradient import gradient_function
@@ -203,6 +203,9 @@ def track_padded(h, x, opts, *, batch_size: int = 256, steps_per_call: int = 16,
     size, which is not shrunk: one more compiled shape, for a few long paths, where a step costs
     about the batch size (Table 2 (3,2,3) m = 2, RK4: 2.96 ms per step at 64 paths, 0.29 ms at 8)."""
     P = len(x)
+    # Always the grouped kernel: the same compiled tracker serves every parameter homotopy of this
+    # system (loops, transfers, samples' first passes, redos and retries) at a given batch size.
+    h = as_grouped(h, P)
     small = min(PAD_MIN, batch_size)
     if small_batch is not None and P <= min(_pow2_at_least(small_batch), small):
         small = _pow2_at_least(small_batch)

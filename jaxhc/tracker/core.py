@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 from jax.experimental.jet import jet
 from jax.scipy.linalg import lu_factor, lu_solve
@@ -33,7 +34,25 @@ from ..status import Status
 from .options import TrackerOptions
 from .xla_options import kernel_jit
 
-__all__ = ["PathState", "init_state", "advance"]
+__all__ = ["PathState", "init_state", "init_state_jit", "advance", "split_options"]
+
+# Only the predictor shapes the compiled code; every other option enters the kernels as a traced
+# scalar, so trackers that differ in tolerances, norms or step limits (a monodromy loop's options
+# and a sample's, the preset redo's and the conservative retries') share one compiled kernel.
+_NUMERIC_FIELDS = tuple(f for f in TrackerOptions._fields if f != "predictor")
+_NUMERIC_TYPES = {f: (np.bool_ if isinstance(d, bool) else np.int32 if isinstance(d, int) else np.float64)
+                  for f, d in TrackerOptions._field_defaults.items() if f != "predictor"}
+
+
+def split_options(opts: TrackerOptions) -> tuple[str, tuple]:
+    """``(predictor, values)``: the static part of ``opts`` and its other fields as typed numpy
+    scalars (``float64``, ``int32``, ``bool``; never weakly typed, so no silent recompiles)."""
+    return opts.predictor, tuple(_NUMERIC_TYPES[f](getattr(opts, f)) for f in _NUMERIC_FIELDS)
+
+
+def _joined_options(predictor: str, values: tuple) -> TrackerOptions:
+    """Inside a kernel: the options with traced numeric fields."""
+    return TrackerOptions(**dict(zip(_NUMERIC_FIELDS, values)), predictor=predictor)
 
 
 class PathState(NamedTuple):
@@ -303,11 +322,21 @@ def init_state(hfn, x0, args, opts: TrackerOptions, per_path: bool = False) -> P
         xprev=x0, vprev=jnp.zeros((B, n), x0.dtype), tprev=jnp.full(B, 2.0, f), dk=dk)
 
 
-@kernel_jit(static_argnums=(0, 1, 4, 5))
 def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int, per_path: bool = False) -> PathState:
     """Run up to ``nsteps`` masked steps on the whole batch (stops early if all paths are done).
 
-    ``per_path``: ``args`` leaves have a leading ``batch`` axis (see :func:`init_state`)."""
+    ``per_path``: ``args`` leaves have a leading ``batch`` axis (see :func:`init_state`).
+    Compiled once per ``(hfn, opts.predictor, nsteps, per_path)`` and batch shape: the other
+    options are traced (see :func:`split_options`)."""
+    predictor, values = split_options(opts)
+    return advance_kernel(hfn, predictor, values, state, args, nsteps, per_path)
+
+
+@kernel_jit(static_argnums=(0, 1, 5, 6))
+def advance_kernel(hfn, predictor: str, values: tuple, state: PathState, args, nsteps: int,
+                   per_path: bool = False) -> PathState:
+    """The jitted :func:`advance`, options split by :func:`split_options`."""
+    opts = _joined_options(predictor, values)
     step = jax.vmap(lambda s, a: _step_one(hfn, opts, s, a), in_axes=(0, 0 if per_path else None))
 
     def cond(c):
@@ -321,4 +350,12 @@ def advance(hfn, opts: TrackerOptions, state: PathState, args, nsteps: int, per_
     return lax.while_loop(cond, body, (jnp.int32(0), state))[1]
 
 
-init_state_jit = kernel_jit(init_state, static_argnums=(0, 3, 4))
+@kernel_jit(static_argnums=(0, 3, 5))
+def _init_state_kernel(hfn, x0, args, predictor: str, values: tuple, per_path: bool) -> PathState:
+    return init_state(hfn, x0, args, _joined_options(predictor, values), per_path)
+
+
+def init_state_jit(hfn, x0, args, opts: TrackerOptions, per_path: bool = False) -> PathState:
+    """Jitted :func:`init_state`, compiled once per ``(hfn, opts.predictor, per_path)`` and shape."""
+    predictor, values = split_options(opts)
+    return _init_state_kernel(hfn, x0, args, predictor, values, bool(per_path))

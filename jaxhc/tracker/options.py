@@ -12,6 +12,10 @@ class TrackerOptions(NamedTuple):
 
     All error measures are relative: ``‖Δx‖_∞ / max(1, ‖x‖_∞)``.
 
+    Only ``predictor`` is compiled into the tracker's kernels; the other fields enter them as
+    traced scalars (:func:`jaxhc.tracker.core.split_options`), so changing a tolerance reuses
+    the compiled tracker.
+
     Attributes:
         max_steps: steps (accepted + rejected) before a path fails with MAX_STEPS.
         initial_step: first step size in t.
