@@ -520,3 +520,14 @@ def test_monodromy_loops_of_two_or_three_legs_find_the_same_points():
         monodromy_solve(arch, preset("default"), seed=5, loop_legs=4)
     with pytest.raises(ValueError, match="loop_legs"):
         MonodromySolver(arch, preset("default"), {"loop_legs": 1})
+
+
+def test_batch_size_auto_is_one_small_shape_on_the_cpu():
+    import jax
+
+    arch = Architecture((1,), 1, 1, 1)
+    s = MonodromySolver(arch, cfg={})
+    assert s.batch_size == (64 if jax.default_backend() == "cpu" else 1024)
+    assert MonodromySolver(arch, cfg={"batch_size": 256}).batch_size == 256
+    with pytest.raises(ValueError, match="batch_size"):
+        MonodromySolver(arch, cfg={"batch_size": 0})

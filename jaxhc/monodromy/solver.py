@@ -277,7 +277,7 @@ class MonodromySolver:
 
     ``cfg`` keys (all optional): ``seed`` (generic set), ``loops_without_new`` (5),
     ``loop_legs`` (3: triangles; 2: loops ``p_base → p1 → p_base``, which stopped short once),
-    ``max_loops`` (200), ``start_pairs`` (4), ``batch_size`` (256), ``steps_per_call`` (16),
+    ``max_loops`` (200), ``start_pairs`` (4), ``batch_size`` ("auto", see :attr:`batch_size`), ``steps_per_call`` (16),
     ``retries`` (3, per sample: failed paths and coinciding endpoints, the 2nd and later via a random intermediate parameter point), ``trace_max_points`` (0: none; reduced networks with at most this many torus points and a heuristic stop get a trace test, :mod:`.trace`), ``use_bounds`` (true: Theorem 5 bound as a
     completeness check for H = m = 1), ``cache_dir`` (null: memory only), ``verbose``,
     ``sample_infinity_norm`` (1e8: the at-infinity norm test of the per-sample parameter homotopies),
@@ -318,7 +318,7 @@ class MonodromySolver:
         self.cfg = dict(cfg or {})
         self._generic: GenericSet | None = None
         # Bad predictor settings fail here, not after the setup.
-        self._first_pass_options(self.options), self._loop_options(), self._loop_legs()
+        self._first_pass_options(self.options), self._loop_options(), self._loop_legs(), self.batch_size
         for key, allowed in (("mixed_precision_backend", MIXED_BACKENDS), ("mixed_precision_predictor", MIXED_PREDICTORS)):
             if self.cfg.get(key) is not None and self.cfg[key] not in allowed:
                 raise ValueError(f"{key} must be one of {allowed}, got {self.cfg[key]!r}")
@@ -381,7 +381,7 @@ class MonodromySolver:
         return compute_generic_set(
             self.arch, self.options, int(c.get("seed", 0) or 0),
             loops_without_new=int(c.get("loops_without_new", 5)), max_loops=int(c.get("max_loops", 200)),
-            start_pairs=int(c.get("start_pairs", 4)), batch_size=int(c.get("batch_size", 256)),
+            start_pairs=int(c.get("start_pairs", 4)), batch_size=self.batch_size,
             steps_per_call=int(c.get("steps_per_call", 16)), use_bounds=bool(c.get("use_bounds", True)),
             trace_max_points=int(c.get("trace_max_points", 0) or 0), verbose=bool(c.get("verbose", False)),
             loop_options=self._loop_options(), loop_legs=self._loop_legs())
@@ -391,6 +391,27 @@ class MonodromySolver:
         if legs not in (2, 3):
             raise ValueError(f"loop_legs must be 2 or 3, got {legs}")
         return legs
+
+    @property
+    def batch_size(self) -> int:
+        """Device slots of every tracker run: ``cfg["batch_size"]``, or with ``"auto"`` (the
+        default) 64 on the CPU and 1024 on an accelerator.
+
+        On the CPU a step costs about the same per path from 32 to 65,536 paths, while each batch
+        shape is another compilation of every kernel (seconds each, more than a small row's
+        tracking): 64 slots instead of 256 (which ran loops at 64, 128 and 256 and samples at
+        256 shrinking to 64) took Tables 1, 3 and 4 from 924, 393 and 429 s of CPU to 770, 359
+        and 380 s, with the same counts (benchmarks/RESULTS.md, session 15).  An accelerator
+        needs thousands of paths in flight to be busy."""
+        b = self.cfg.get("batch_size", "auto")
+        if b is None or b == "auto":
+            import jax
+
+            return 64 if jax.default_backend() == "cpu" else 1024
+        b = int(b)
+        if b < 1:
+            raise ValueError(f"batch_size must be positive or 'auto', got {b}")
+        return b
 
     @property
     def orbit_map(self) -> OrbitMap:
@@ -458,7 +479,7 @@ class MonodromySolver:
         h = parameter_homotopies(arch_system(self.arch), g.params, np.array([d.params for d in datas]), gammas,
                                  np.repeat(np.arange(K), R))
         r = track_padded(h, np.tile(g.solutions[om.rep], (K, 1)), first_opts,
-                         batch_size=int(self.cfg.get("batch_size", 256)), steps_per_call=int(self.cfg.get("steps_per_call", 16)))
+                         batch_size=self.batch_size, steps_per_call=int(self.cfg.get("steps_per_call", 16)))
         steps = (r.nacc + r.nrej).reshape(K, R).sum(axis=1).astype(float)
         share = steps / steps.sum() if steps.sum() > 0 else np.full(K, 1.0 / K)
         return [dataclasses.replace(_select(r, np.arange(k * R, (k + 1) * R)), time=r.time * share[k],
@@ -472,7 +493,7 @@ class MonodromySolver:
         rng = _sample_rng(seed)
         gamma = random_gamma(rng)  # (the first pass's: drawn again so that the retries' draws follow it)
         sysf = arch_system(self.arch)
-        bs = int(self.cfg.get("batch_size", 256))
+        bs = self.batch_size
         spc = int(self.cfg.get("steps_per_call", 16))
         opts = self._sample_options()
         inf_norm = opts.infinity_norm
