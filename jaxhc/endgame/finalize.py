@@ -22,7 +22,8 @@ import jax.numpy as jnp
 from ..status import Status
 from ..tracker.xla_options import kernel_jit
 
-__all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity"]
+__all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity",
+           "value_and_jacobian"]
 
 
 def _row_scaled(J, x):
@@ -45,7 +46,7 @@ def scaled_cond(J, x):
     return _ratio(jnp.linalg.svd(_row_scaled(J, x), compute_uv=False))
 
 
-def _value_and_jacobian(fn, x, p):
+def value_and_jacobian(fn, x, p):
     """``F(x; p)`` and ``F'(x)``: one forward-mode pass over the ``n`` unit directions.
 
     ``fn`` is traced once per call site (``jax.jacfwd`` plus a separate evaluation traced it
@@ -57,7 +58,7 @@ def _value_and_jacobian(fn, x, p):
 def _newton(fn, x, p, iters):
     def body(_, c):
         x, last = c
-        val, J = _value_and_jacobian(fn, x, p)
+        val, J = value_and_jacobian(fn, x, p)
         dx = jnp.linalg.solve(J, -val)
         ok = jnp.all(jnp.isfinite(dx))
         return jnp.where(ok, x + dx, x), jnp.where(ok, jnp.max(jnp.abs(dx)), jnp.inf)
@@ -82,7 +83,7 @@ def refine(fn, x, p, iters=4):
         # Both points in one evaluation and the three condition numbers in one batched SVD:
         # each piece of code is traced and compiled once (this kernel is compiled in every
         # process for every system, and its compile and trace cost more than its runs).
-        vals, Js = jax.vmap(lambda z: _value_and_jacobian(fn, z, p))(jnp.stack([x1, x]))
+        vals, Js = jax.vmap(lambda z: value_and_jacobian(fn, z, p))(jnp.stack([x1, x]))
         s = jax.vmap(lambda M: jnp.linalg.svd(M, compute_uv=False))(
             jnp.stack([Js[0], Js[1], _row_scaled(Js[0], x1)]))
         return x1, last, jnp.max(jnp.abs(vals[0])), _ratio(s[0], 1.0), _ratio(s[1], 1.0), _ratio(s[2])

@@ -28,10 +28,10 @@ import dataclasses
 import functools
 import time
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..endgame.finalize import value_and_jacobian
 from ..homotopy.base import as_grouped, parameter_homotopy, random_gamma
 from ..status import Status
 from ..strata import sign_group
@@ -66,9 +66,10 @@ def random_params(arch: Architecture, rng: np.random.Generator) -> np.ndarray:
 def _jac_fn(arch: Architecture):
     """Jitted ``(F, ∂F/∂w)`` at one point.  Also the start pairs' plain evaluations go through it:
     called eagerly, the gradient compiles every one of its ~30 small operations on its own
-    (~60 compilations per architecture, most of a small row's setup time)."""
+    (~60 compilations per architecture, most of a small row's setup time).  One forward-mode
+    pass gives both, so the gradient is traced once (see ``value_and_jacobian``)."""
     fn = gradient_function(arch)
-    return kernel_jit(lambda w, p: (fn(w, p), jax.jacfwd(fn, holomorphic=True)(w, p)))
+    return kernel_jit(functools.partial(value_and_jacobian, fn))
 
 
 def torus_point(rng: np.random.Generator, n: int) -> np.ndarray:
