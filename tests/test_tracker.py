@@ -296,3 +296,37 @@ def test_monodromy_legs_run_in_the_grouped_kernel():
     g = as_grouped(parameter_homotopy(sysf, p0, targets[1], gammas[1]), 3)
     assert g.grouped and list(g.groups) == [0, 0, 0] and g.target_params.shape == (1, 1)
     assert as_grouped(g, 3) is g
+
+
+@pytest.mark.parametrize("network", [True, False])
+def test_parameter_homotopy_jacobians_match_one_forward_pass(network):
+    # A parameter homotopy gives the tracker H, ∂H/∂x (the system's closed form when it has one,
+    # the network gradient's Hessian here) and ∂H/∂t (one directional derivative) separately;
+    # they must equal one forward-mode pass over all n + 1 directions of H(x, t) itself.
+    import jax
+    import jax.numpy as jnp
+
+    from jaxhc import Architecture, sample_data
+    from jaxhc.homotopy.base import parameter_homotopy
+    from jaxhc.monodromy.core import arch_system
+    from jaxhc.tracker.core import _eval_jac
+
+    rng = np.random.default_rng(3)
+    if network:
+        a = Architecture((3,), 2, 3, 2)
+        sysf, p0, p1 = arch_system(a), sample_data(a, 1).params, sample_data(a, 2).params
+    else:
+        x, y = sp.symbols("x y")
+        sysf = from_sympy([x**3 + 2 * x * y - 1, y**2 - x + 3], [x, y])
+        p0, p1 = sysf.params, sysf.params + rng.standard_normal(sysf.params.size)
+    h = parameter_homotopy(sysf, p0, p1, np.exp(0.9j))
+    assert hasattr(h.fn, "value_and_jacobians")
+    plain = lambda z, t, args: h.fn(z, t, args)  # no closed form: the generic forward-mode pass
+    args = tuple(jnp.asarray(v) for v in h.args)
+    for t in (1.0, 0.37, 0.0):
+        z = jnp.asarray(rng.standard_normal(h.nvars) + 1j * rng.standard_normal(h.nvars))
+        tc = jnp.complex128(t)
+        got = jax.jit(lambda z, tc: _eval_jac(h.fn, z, tc, args))(z, tc)
+        ref = jax.jit(lambda z, tc: _eval_jac(plain, z, tc, args))(z, tc)
+        for g, r in zip(got, ref):
+            assert float(jnp.max(jnp.abs(g - r))) <= 1e-12 * max(1.0, float(jnp.max(jnp.abs(r))))

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from ..status import Status
+from ..system.system import value_and_jacobian
 from ..tracker.xla_options import kernel_jit
 
 __all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity",
@@ -44,15 +45,6 @@ def scaled_cond(J, x):
     ``J: Complex[Array, "n n"]``, ``x: Complex[Array, "n"]``; ``inf`` when singular.
     """
     return _ratio(jnp.linalg.svd(_row_scaled(J, x), compute_uv=False))
-
-
-def value_and_jacobian(fn, x, p):
-    """``F(x; p)`` and ``F'(x)``: one forward-mode pass over the ``n`` unit directions.
-
-    ``fn`` is traced once per call site (``jax.jacfwd`` plus a separate evaluation traced it
-    twice): tracing the network's gradient system dominates this kernel's trace time."""
-    n = x.shape[0]
-    return jax.vmap(lambda e: jax.jvp(lambda z: fn(z, p), (x,), (e,)), out_axes=(None, 1))(jnp.eye(n, dtype=x.dtype))
 
 
 def _newton(fn, x, p, iters):

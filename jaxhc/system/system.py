@@ -4,7 +4,8 @@ A :class:`System` pairs a function ``fn(x, p) -> F`` (``x``: ``Complex[Array, "n
 ``p``: ``Complex[Array, "k"]``) with its parameter values and the degrees of its
 equations.  ``fn`` is the unit of compilation: trackers are compiled once per
 ``fn`` and reused for any parameter values, so a sweep over samples never
-recompiles.  Jacobians come from forward-mode autodiff.
+recompiles.  Jacobians come from forward-mode autodiff, or from a closed form that ``fn``
+carries (:func:`value_and_jacobian`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,22 @@ import numpy as np
 
 jax.config.update("jax_enable_x64", True)
 
-__all__ = ["System", "polynomial_system", "from_sympy"]
+__all__ = ["System", "polynomial_system", "from_sympy", "value_and_jacobian"]
+
+
+def value_and_jacobian(fn, x, p):
+    """``F(x; p)`` and ``F'(x)`` for one point ``x: Complex[Array, "n"]``.
+
+    A system function may carry its own closed form as ``fn.value_and_jacobian(x, p)`` (the
+    network gradient systems do: their Jacobian is the loss's Hessian, see
+    :func:`jaxhc.system.gradient.value_and_hessian`); otherwise one forward-mode pass over the
+    ``n`` unit directions gives both (``jax.jacfwd`` plus a separate evaluation would trace
+    ``fn`` twice)."""
+    own = getattr(fn, "value_and_jacobian", None)
+    if own is not None:
+        return own(x, p)
+    n = x.shape[0]
+    return jax.vmap(lambda e: jax.jvp(lambda z: fn(z, p), (x,), (e,)), out_axes=(None, 1))(jnp.eye(n, dtype=x.dtype))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -61,7 +77,7 @@ class System:
     def jacobian(self, x, p=None):
         """Jacobian ``dF/dx`` at one point, ``Complex[Array, "n n"]``."""
         p = jnp.asarray(self.params if p is None else p, dtype=jnp.complex128)
-        return jax.jacfwd(self.fn, holomorphic=True)(jnp.asarray(x, dtype=jnp.complex128), p)
+        return value_and_jacobian(self.fn, jnp.asarray(x, dtype=jnp.complex128), p)[1]
 
     def with_params(self, p) -> "System":
         """Same equations (same compiled code) with other parameter values."""

@@ -77,7 +77,12 @@ class PathState(NamedTuple):
 
 
 def _eval_jac(hfn, x, t, args):
-    """``H``, ``∂H/∂x`` and ``∂H/∂t`` at one point: one forward-mode pass over n+1 directions."""
+    """``H``, ``∂H/∂x`` and ``∂H/∂t`` at one point: ``hfn.value_and_jacobians`` when the homotopy
+    has it (parameter homotopies: the system's closed-form Jacobian), else one forward-mode pass
+    over n+1 directions."""
+    own = getattr(hfn, "value_and_jacobians", None)
+    if own is not None:
+        return own(x, t, args)
     n = x.shape[0]
     z = jnp.concatenate([x, jnp.atleast_1d(t).astype(x.dtype)])
     f = lambda z: hfn(z[:n], z[n], args)

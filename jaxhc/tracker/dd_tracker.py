@@ -27,6 +27,7 @@ import numpy as np
 from jax import lax
 
 from ..status import Status
+from ..system.system import value_and_jacobian
 from .double_double import DD, dd_from_complex
 from .mixed_precision import MixedPath
 from .stream import _put
@@ -79,7 +80,7 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
     def tangent(x, t, ps, pt, g):
         s, ds = _s(g, t)
         p = (1 - s) * pt + s * ps
-        J = jax.jacfwd(fn, holomorphic=True)(x, p)
+        J = value_and_jacobian(fn, x, p)[1]
         _, Ft = jax.jvp(lambda q: fn(x, q), (p,), ((ps - pt) * ds,))
         return jnp.linalg.solve(J, -Ft), J
 
@@ -103,7 +104,7 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
         def body(c):
             k, xh, xl, first, last, conv, fail = c
             r = fn_dd(DD(xh.real, xl.real, xh.imag, xl.imag), p_dd).to_complex()
-            dx = jnp.linalg.solve(jax.jacfwd(fn, holomorphic=True)(xh, p_d), -r)
+            dx = jnp.linalg.solve(value_and_jacobian(fn, xh, p_d)[1], -r)
             e = rel(dx, xh)
             bad = ~jnp.all(jnp.isfinite(dx)) | ((k == 0) & (e > cfg.max_correction)) | (
                 (k > 0) & (e > 0.5 * last) & (e > cfg.step_tol))

@@ -43,6 +43,7 @@ import jax
 import numpy as np
 
 from ..status import Status
+from ..system.system import value_and_jacobian
 
 __all__ = ["MixedPath", "track_mixed"]
 
@@ -76,11 +77,11 @@ def _double_kernels(fn):
 
     @jax.jit
     def jac_x(x, p):
-        return jax.jacfwd(fn, holomorphic=True)(x, p)
+        return value_and_jacobian(fn, x, p)[1]
 
     @jax.jit
     def jac_and_dt(x, p, dp):
-        J = jax.jacfwd(fn, holomorphic=True)(x, p)
+        J = value_and_jacobian(fn, x, p)[1]
         _, Ft = jax.jvp(lambda q: fn(x, q), (p,), (dp,))
         return J, Ft
 
