@@ -531,3 +531,40 @@ def test_batch_size_auto_is_one_small_shape_on_the_cpu():
     assert MonodromySolver(arch, cfg={"batch_size": 256}).batch_size == 256
     with pytest.raises(ValueError, match="batch_size"):
         MonodromySolver(arch, cfg={"batch_size": 0})
+
+
+def test_first_pass_on_reduced_networks_agrees_with_total_degree(tmp_path):
+    # Orbits on a zero-pattern stratum can run in the stratum's reduced network (fewer unknowns,
+    # the same paths by Theorem 9), their endpoints embedded and classified on the full network.
+    # Forced here on every stratum (min orbits 1): the same solution sets as the full network's
+    # first pass and as the total-degree solve, with the solutions on the strata exactly zero off them.
+    from jaxhc.homotopy.base import parameter_homotopy, restricted_to
+    from jaxhc.monodromy.core import arch_system
+
+    arch = Architecture((2,), 1, 2, 2)
+    cfg = {"seed": 0, "cache_dir": str(tmp_path)}  # one generic set for both
+    plain = MonodromySolver(arch, preset("default"), {**cfg, "reduced_first_pass_min_orbits": 0})
+    red = MonodromySolver(arch, preset("default"), {**cfg, "reduced_first_pass_min_orbits": 1})
+    groups = red._first_pass_groups()
+    assert [st is None for _, st in plain._first_pass_groups()] == [True]
+    assert sum(st is not None for _, st in groups) == 2  # the two one-neuron strata (not the origin)
+    assert sorted(np.concatenate([rows for rows, _ in groups]).tolist()) == list(range(red.orbit_map.norbits))
+    seeds = [3, 4]
+    datas = [sample_data(arch, s) for s in seeds]
+    a, b = plain.solve_many(datas, seeds), red.solve_many(datas, seeds)
+    for d, s, ra, rb in zip(datas, seeds, a, b):
+        td = solve(gradient_system(d), seed=s)
+        assert ra.nfailed == rb.nfailed == td.nfailed == 0
+        assert (rb.nsolutions, rb.ntorus, rb.nreal) == (ra.nsolutions, ra.ntorus, ra.nreal) == (
+            td.nsolutions, td.ntorus, td.nreal)
+        _match(rb.solutions, td.solutions)
+        _match(rb.solutions, ra.solutions, tol=1e-8)
+        assert rb.info["patterns"] == ra.info["patterns"]
+    # restricted_to checks its support
+    st = next(st for st in enumerate_strata(arch) if not st.is_full and not st.is_origin)
+    full = arch_system(arch)
+    h = parameter_homotopy(arch_system(st.reduced), st.restrict_params(datas[0].params),
+                           st.restrict_params(datas[1].params))
+    with pytest.raises(ValueError, match="distinct positions"):
+        restricted_to(h, full, st.weight_index[:-1])
+    assert restricted_to(h, full, st.weight_index).embed(np.ones((1, h.nvars))).shape == (1, arch.N)
