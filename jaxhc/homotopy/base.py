@@ -18,8 +18,7 @@ import numpy as np
 
 from ..system.system import System, value_and_jacobian
 
-__all__ = ["Homotopy", "straight_line", "parameter_homotopy", "parameter_homotopies", "as_grouped", "random_gamma",
-           "restricted_to"]
+__all__ = ["Homotopy", "straight_line", "parameter_homotopy", "parameter_homotopies", "as_grouped", "random_gamma"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -34,11 +33,6 @@ class Homotopy:
     ``target_params: Complex[ndarray, "G k"]`` holds each member's target parameters for the
     endgame.  The tracker gathers each path's rows into its slot, so paths of different members
     share one batch (and one compiled kernel).
-
-    A homotopy with a ``support`` (``Int[ndarray, "nvars"]``) runs on a coordinate subspace of
-    ``target``'s unknowns that the whole family leaves invariant (a network's zero-pattern
-    stratum, :func:`restricted_to`): its paths live in ``nvars < target.nvars`` unknowns, and the
-    tracker embeds their endpoints (zeros elsewhere) and classifies them on ``target``.
     """
 
     fn: Callable
@@ -48,19 +42,10 @@ class Homotopy:
     meta: dict = dataclasses.field(default_factory=dict)
     groups: np.ndarray | None = None
     target_params: np.ndarray | None = None
-    support: np.ndarray | None = None  # see the class docstring
 
     @property
     def grouped(self) -> bool:
         return self.groups is not None
-
-    def embed(self, x: np.ndarray) -> np.ndarray:
-        """Points of this homotopy's unknowns as points of ``target``'s (``"k nvars" -> "k N"``)."""
-        if self.support is None:
-            return x
-        out = np.zeros(x.shape[:-1] + (self.target.nvars,), x.dtype)
-        out[..., self.support] = x
-        return out
 
 
 def random_gamma(rng: np.random.Generator) -> complex:
@@ -165,22 +150,3 @@ def as_grouped(h: Homotopy, npaths: int) -> Homotopy:
     return dataclasses.replace(h, args=tuple(np.asarray(a)[None] for a in h.args),
                                groups=np.zeros(int(npaths), np.int64),
                                target_params=np.asarray(h.target.params, np.complex128)[None])
-
-
-def restricted_to(h: Homotopy, target: System, support, target_params=None) -> Homotopy:
-    """``h``, a homotopy of a reduced system whose unknowns are the coordinates ``support`` of
-    ``target``'s, marked so that the tracker classifies its endpoints on ``target`` (embedded,
-    zeros elsewhere).  The caller vouches that the subspace is invariant: the paths of the full
-    family that start on it are ``h``'s paths, embedded (a network's zero-pattern strata, by
-    Theorem 9, with ``h`` the reduced network's homotopy).  ``target_params``: the full target
-    parameters of each member of a grouped ``h`` (``"G k"``)."""
-    support = np.asarray(support, dtype=np.int64)
-    if len(support) != h.nvars or len(np.unique(support)) != len(support) or (
-            len(support) and (support.min() < 0 or support.max() >= target.nvars)):
-        raise ValueError(f"support must be {h.nvars} distinct positions in [0, {target.nvars})")
-    if h.grouped:
-        tp = np.asarray(target_params, np.complex128) if target_params is not None else None
-        if tp is None or tp.shape != (len(h.target_params), target.params.size):
-            raise ValueError(f"a grouped homotopy needs the full target parameters of its {len(h.target_params)} members")
-        return dataclasses.replace(h, target=target.with_params(tp[0]), target_params=tp, support=support)
-    return dataclasses.replace(h, target=target, support=support)

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..homotopy.base import parameter_homotopies, parameter_homotopy, random_gamma, restricted_to
+from ..homotopy.base import parameter_homotopies, parameter_homotopy, random_gamma
 from ..solutions.result import Result
 from ..status import Status
-from ..strata import Stratum, enumerate_strata, patterns_of, torus_bound
+from ..strata import enumerate_strata, patterns_of, torus_bound
 from ..system.network import Architecture, NetworkData
 from ..tracker.options import MIXED_PREDICTORS, PREDICTORS, TrackerOptions, preset
 from ..tracker.stream import TrackResult
@@ -302,8 +302,6 @@ class MonodromySolver:
     ``sample_predictor`` / ``sample_predictor_tol`` (``"auto"``: taylor4 from 128 orbits per sample on,
     hermite below; 1e-3; None: the preset's):
     predictor and its tolerance for the per-sample first pass only (see :meth:`_first_pass_options`),
-    ``reduced_first_pass_min_orbits`` (128; 0: off): first-pass orbits on zero-pattern strata run
-    in the reduced network when it gets at least this many orbits per sample (see :meth:`_first_pass_groups`),
     ``refine_endpoints_max`` (64 orbits: first-pass endpoints reached at t = 0 but SINGULAR are
     Newton-refined with extended-precision residuals, see :meth:`_refine_endpoints`; 0: off),
     ``redo_max_cond`` (1e10: a first-pass path that failed at a worse condition number skips the
@@ -319,7 +317,6 @@ class MonodromySolver:
         self.options = options or preset("default")
         self.cfg = dict(cfg or {})
         self._generic: GenericSet | None = None
-        self._pass_groups = None
         # Bad predictor settings fail here, not after the setup.
         self._first_pass_options(self.options), self._loop_options(), self._loop_legs(), self.batch_size
         for key, allowed in (("mixed_precision_backend", MIXED_BACKENDS), ("mixed_precision_predictor", MIXED_PREDICTORS)):
@@ -474,85 +471,19 @@ class MonodromySolver:
 
     def _first_passes(self, datas: list[NetworkData], seeds: list[int]) -> list[TrackResult]:
         """The first pass of each sample (one path per sign-flip orbit of the generic set, with its
-        own γ), all in one grouped homotopy; split per sample, each with its share of the time.
-
-        Orbits on zero-pattern strata whose reduced network gets at least
-        ``cfg["reduced_first_pass_min_orbits"]`` (128) orbits per sample run in that network
-        instead (see :meth:`_first_pass_groups`), with the same γ: the same paths, in fewer unknowns."""
+        own γ), all in one grouped homotopy; split per sample, each with its share of the time."""
         g, om = self.generic, self.orbit_map
         first_opts = self._first_pass_options(self._sample_options(), om.norbits)
         R, K = om.norbits, len(datas)
         gammas = np.array([random_gamma(_sample_rng(s)) for s in seeds])
-        targets = np.array([d.params for d in datas])
-        full = arch_system(self.arch)
-        reps = g.solutions[om.rep]
-        status, nacc, nrej = np.zeros(K * R, np.int8), np.zeros(K * R, np.int32), np.zeros(K * R, np.int32)
-        t_end, x = np.zeros(K * R), np.zeros((K * R, self.arch.N), np.complex128)
-        res, cond = np.zeros(K * R), np.zeros(K * R)
-        elapsed, slot_steps = 0.0, 0
-        for rows, st in self._first_pass_groups():
-            groups = np.repeat(np.arange(K), len(rows))
-            if st is None:
-                h = parameter_homotopies(full, g.params, targets, gammas, groups)
-                starts = reps[rows]
-            else:
-                h = parameter_homotopies(arch_system(st.reduced), st.restrict_params(g.params),
-                                         np.array([st.restrict_params(p) for p in targets]), gammas, groups)
-                h = restricted_to(h, full, st.weight_index, targets)
-                starts = st.restrict(reps[rows])
-            r = track_padded(h, np.tile(starts, (K, 1)), first_opts,
-                             batch_size=self.batch_size, steps_per_call=int(self.cfg.get("steps_per_call", 16)))
-            at = (np.arange(K)[:, None] * R + rows[None, :]).ravel()
-            status[at], nacc[at], nrej[at], t_end[at], x[at] = r.status, r.nacc, r.nrej, r.t_end, r.x
-            res[at], cond[at] = r.residual, r.cond
-            elapsed += r.time
-            slot_steps += r.slot_steps
-        r = TrackResult(status, nacc, nrej, t_end, np.arange(K * R), x, res, cond, elapsed, slot_steps)
+        h = parameter_homotopies(arch_system(self.arch), g.params, np.array([d.params for d in datas]), gammas,
+                                 np.repeat(np.arange(K), R))
+        r = track_padded(h, np.tile(g.solutions[om.rep], (K, 1)), first_opts,
+                         batch_size=self.batch_size, steps_per_call=int(self.cfg.get("steps_per_call", 16)))
         steps = (r.nacc + r.nrej).reshape(K, R).sum(axis=1).astype(float)
         share = steps / steps.sum() if steps.sum() > 0 else np.full(K, 1.0 / K)
         return [dataclasses.replace(_select(r, np.arange(k * R, (k + 1) * R)), time=r.time * share[k],
                                     slot_steps=int(round(r.slot_steps * share[k]))) for k in range(K)]
-
-    def _first_pass_groups(self) -> list[tuple[np.ndarray, "Stratum | None"]]:
-        """The orbits of the first pass, grouped by where they are tracked: ``(orbit indices,
-        stratum)`` for each zero-pattern stratum whose reduced network takes its orbits, then
-        ``(the rest, None)`` in the full network.
-
-        Theorem 9: the data move inside the family, and every stratum stays invariant, so a path
-        that starts on one stays on it and is the reduced network's path, embedded.  There a
-        step costs less: at N = 15 -> 10 (Table 2 (3,2,3) m = 2, 492 of its 1377 orbits) a
-        Taylor-4 step took 36 -> 16 ms per 1024 slot-steps (measured).  But each reduced network
-        compiles its own tracker (seconds per process), so only reduced networks whose strata
-        hold at least ``cfg["reduced_first_pass_min_orbits"]`` (128; 0: off) orbits per sample in
-        all get one (the strata of one reduced network share it, one run each).
-        Endpoints are classified on the full network either way (``Homotopy.support``)."""
-        if self._pass_groups is None:
-            om, g = self.orbit_map, self.generic
-            least = int(self.cfg.get("reduced_first_pass_min_orbits", 128) or 0)
-            pats = np.array([g.patterns[i] for i in om.rep]) if len(g.patterns) == len(g.solutions) else None
-            strata = {st.pattern: st for st in enumerate_strata(self.arch)}
-            out, rest = [], np.ones(om.norbits, bool)
-            if least > 0 and pats is not None:
-                by_network = {}  # strata with the same reduced widths share its compiled tracker
-                for pat in sorted(set(pats.tolist())):
-                    st = strata.get(pat)
-                    rows = np.flatnonzero(pats == pat)
-                    if st is None or st.is_origin or st.is_full:
-                        continue
-                    # the generic points must lie on the stratum (their other coordinates exactly 0)
-                    off = np.setdiff1d(np.arange(self.arch.N), st.weight_index)
-                    if np.any(g.solutions[om.rep[rows]][:, off] != 0):
-                        continue
-                    by_network.setdefault(st.reduced.label(), []).append((rows, st))
-                for parts in by_network.values():
-                    if sum(len(rows) for rows, _ in parts) >= least:
-                        out += parts
-                        for rows, _ in parts:
-                            rest[rows] = False
-            if rest.any():
-                out.append((np.flatnonzero(rest), None))
-            self._pass_groups = out
-        return self._pass_groups
 
     def _finish(self, data: NetworkData, seed: int, first: TrackResult) -> Result:
         """One sample from its first pass ``first`` (one row per sign-flip orbit)."""

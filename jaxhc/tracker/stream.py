@@ -117,7 +117,7 @@ def track(
     if P == 0:
         e = np.zeros(0)
         return TrackResult(e.astype(np.int8), e.astype(np.int32), e.astype(np.int32), e, e.astype(np.int64),
-                           np.zeros((0, homotopy.embed(np.zeros((0, n))).shape[1]), complex), e, e, 0.0, 0)
+                           np.zeros((0, n), complex), e, e, 0.0, 0)
     if batch_size < 1 or steps_per_call < 1:
         raise ValueError("batch_size and steps_per_call must be positive")
     hfn, args = homotopy.fn, homotopy.args
@@ -227,11 +227,9 @@ def track(
         index = np.array(sorted(X), dtype=np.int64)
         xk = np.array([X[i] for i in index]).reshape(len(index), n)
         nuk = np.array([NU[i] for i in index]).reshape(len(index), n)
-    # Endgame classification and refinement on the target system (a homotopy on an invariant
-    # subspace of it has its endpoints embedded first: zero coordinates, zero valuations there).
+    # Endgame classification and refinement on the target system.
     target = homotopy.target
     p_end = homotopy.target_params[groups[index]] if grouped else target.params
-    xk, nuk = homotopy.embed(xk), homotopy.embed(nuk)
     xk, sk, res, cond = classify_endpoints(target.fn, xk, p_end, status[index].astype(np.int32), opts, nu=nuk)
     status[index] = sk
     return TrackResult(status, nacc, nrej, t_end, index, xk, res, cond, elapsed, slot_steps)
