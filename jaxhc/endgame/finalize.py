@@ -23,8 +23,7 @@ from ..status import Status
 from ..system.system import value_and_jacobian
 from ..tracker.xla_options import kernel_jit
 
-__all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity",
-           "value_and_jacobian"]
+__all__ = ["refine", "refine_padded", "classify_endpoints", "scaled_cond", "resolve_multiplicity"]
 
 
 def _row_scaled(J, x):

@@ -31,9 +31,9 @@ import time
 import jax.numpy as jnp
 import numpy as np
 
-from ..endgame.finalize import value_and_jacobian
 from ..homotopy.base import as_grouped, parameter_homotopy, random_gamma
 from ..status import Status
+from ..system.system import value_and_jacobian
 from ..strata import sign_group
 from ..system.gradient import gradient_function
 from ..system.network import Architecture
@@ -66,8 +66,8 @@ def random_params(arch: Architecture, rng: np.random.Generator) -> np.ndarray:
 def _jac_fn(arch: Architecture):
     """Jitted ``(F, ∂F/∂w)`` at one point.  Also the start pairs' plain evaluations go through it:
     called eagerly, the gradient compiles every one of its ~30 small operations on its own
-    (~60 compilations per architecture, most of a small row's setup time).  One forward-mode
-    pass gives both, so the gradient is traced once (see ``value_and_jacobian``)."""
+    (~60 compilations per architecture, most of a small row's setup time).  Both come from
+    ``value_and_jacobian``: the gradient's closed-form Hessian."""
     fn = gradient_function(arch)
     return kernel_jit(functools.partial(value_and_jacobian, fn))
 
