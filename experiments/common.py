@@ -117,6 +117,7 @@ def use_compile_cache(path) -> None:
     ``jax.experimental.compilation_cache``) makes the next compile open the new one.
     """
     path = str(path) if path is not None else None
+    use_executable_cache(path)
     if (_CACHE_DIR_SET and _CACHE_DIR_SET[0] == path) or (not _CACHE_DIR_SET and path is None):
         return
     import jax
@@ -130,6 +131,17 @@ def use_compile_cache(path) -> None:
     if _CACHE_DIR_SET:  # (the first time, JAX has not opened a cache yet: nothing to reset)
         compilation_cache.reset_cache()
     _CACHE_DIR_SET[:] = [path]
+
+
+def use_executable_cache(compile_cache: str | None) -> None:
+    """jaxhc's own cache of compiled kernels (``jaxhc.tracker.executable_cache``) in the folder
+    beside JAX's compilation cache (``<cache>_executables``), off with it.  JAX's cache is keyed by
+    the lowered module, so each process still traced and lowered every kernel before loading it;
+    this one is keyed by the call, so a worker or the main process loads what the prefetcher
+    compiled without tracing it."""
+    from jaxhc.tracker.executable_cache import use_executable_cache as use
+
+    use(None if compile_cache is None else Path(compile_cache).with_name(Path(compile_cache).name + "_executables"))
 
 
 def sample_chunks(jobs: list, per: int) -> list[list]:

@@ -59,6 +59,7 @@ def _straight_line_fn(f_target: Callable, f_start: Callable):
         p_target, p_start, gamma = args
         return (1.0 - t) * f_target(x, p_target) + (t * gamma) * f_start(x, p_start)
 
+    _key_from(fn, "straight_line", f_target, f_start)
     return fn
 
 
@@ -96,7 +97,16 @@ def _parameter_fn(f: Callable):
         return val, jac, ht
 
     fn.value_and_jacobians = value_and_jacobians
+    _key_from(fn, "parameter", f)
     return fn
+
+
+def _key_from(fn, kind: str, *parts) -> None:
+    """Give ``fn`` a ``cache_key`` (see :mod:`jaxhc.tracker.executable_cache`) when every system
+    function it is built from has one."""
+    keys = [getattr(f, "cache_key", None) for f in parts]
+    if all(k is not None for k in keys):
+        fn.cache_key = (kind, *keys)
 
 
 def parameter_homotopy(system: System, p_start, p_target, gamma: complex = 1.0) -> Homotopy:

@@ -91,6 +91,8 @@ def gradient_function(arch: Architecture):
     # (:func:`jaxhc.system.system.value_and_jacobian`): the closed-form Hessian costs about
     # half of forward mode over the N unit directions (measured, N = 12-18).
     fn.value_and_jacobian = lambda w, p: value_and_hessian(arch, w, p)
+    # Names this function in every process, for the executable cache (jaxhc.tracker.executable_cache).
+    fn.cache_key = ("jaxhc.gradient", arch.widths, arch.dx, arch.dy, arch.m)
     return fn
 
 

@@ -29,6 +29,7 @@ from jax import lax
 from ..status import Status
 from ..system.system import value_and_jacobian
 from .double_double import DD, dd_from_complex
+from .executable_cache import CachedKernel, stable_key
 from .mixed_precision import MixedPath
 from .stream import _put
 
@@ -173,10 +174,18 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
         pt_dd = dd_from_complex(pt)
         return dd_from_complex(ps) - pt_dd, pt_dd
 
-    # Plain jax.jit, not kernel_jit: XLA:CPU's loop emitter runs these kernels ~2x faster but
-    # took over 5 minutes to compile them at N = 18 (Table 2 (3,4,2) m = 2; 7 s at N = 15),
-    # against ~10 s with the default emitters (measured).
-    @jax.jit
+    # XLA's default emitters, not kernel_jit's: XLA:CPU's loop emitter runs these kernels ~2x
+    # faster but took over 5 minutes to compile them at N = 18 (Table 2 (3,4,2) m = 2; 7 s at
+    # N = 15), against ~10 s with the default emitters (measured).  Through the executable cache
+    # (off unless turned on) when both systems name themselves: the sample workers meet
+    # near-degenerate samples of the same architecture, and the first one to compile these shares them.
+    fkeys = (stable_key(fn), stable_key(fn_dd), stable_key(tuple(cfg)))
+    keyed = all(k is not None for k in fkeys)
+
+    def jit(name, static_argnums=()):
+        return lambda f: CachedKernel(f, static_argnums, key=("jaxhc.dd_tracker", name, fkeys) if keyed else None)
+
+    @jit("init")
     def init(x0, ps, pt, g, dt0):
         v, J = jax.vmap(lambda x: tangent(x, 1.0, ps, pt, g))(x0)
         c = jax.vmap(cond)(J)
@@ -187,7 +196,7 @@ def _kernels(fn, fn_dd, cfg: DDConfig):
                        jnp.zeros(B, jnp.int32), jnp.zeros(B, jnp.int32), jnp.where(bad, jnp.inf, c),
                        x0, jnp.zeros_like(x0), jnp.full(B, 2.0))
 
-    @functools.partial(jax.jit, static_argnums=4)
+    @jit("advance", static_argnums=(4,))
     def advance(st, ps, pt, g, nsteps):
         dp_dd, pt_dd = params_dd(ps, pt)
         one = jax.vmap(lambda s: step(s, ps, pt, dp_dd, pt_dd, g))

@@ -208,4 +208,5 @@ def gradient_function_dd(arch):
     def fn(w, p):
         return _gradient(arch, _as_dd(w), _as_dd(p), _eye, concat)
 
+    fn.cache_key = ("jaxhc.gradient_dd", arch.widths, arch.dx, arch.dy, arch.m)  # (executable_cache)
     return fn

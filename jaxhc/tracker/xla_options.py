@@ -31,7 +31,8 @@ def kernel_compiler_options() -> dict | None:
 
 
 class _KernelJit:
-    """A ``jax.jit`` built at the first use (after the backend is known); forwards calls and attributes."""
+    """A ``jax.jit`` built at the first use (after the backend is known), through the executable
+    cache (:mod:`.executable_cache`, off unless a caller turns it on); forwards calls and attributes."""
 
     def __init__(self, fun, kw):
         self.fun, self.kw, self._jit = fun, kw, None
@@ -39,7 +40,9 @@ class _KernelJit:
 
     def _get(self):
         if self._jit is None:
-            self._jit = jax.jit(self.fun, compiler_options=kernel_compiler_options(), **self.kw)
+            from .executable_cache import CachedKernel
+
+            self._jit = CachedKernel(self.fun, compiler_options=kernel_compiler_options(), **self.kw)
         return self._jit
 
     def __call__(self, *args, **kwargs):
