@@ -25,7 +25,15 @@ from pathlib import Path
 
 _STARTED: list = []  # one prefetcher per process (hydra's multirun calls main() once per job)
 _LATER: list = []  # (row, (widths, dx, dy, m)) of the rows the prefetcher got, in its order
-WARM_PATHS = 129  # a warm-up chunk has at least this many first-pass paths (if the row's first chunk has)
+
+
+def warm_paths(batch_size: int) -> int:
+    """First-pass paths of a warm-up chunk: the fewest that the tracker runs in a full batch of
+    ``batch_size`` slots (more than half of it; a batch is a power of two), which it then shrinks
+    to 64, as the row's chunks will (``jaxhc.monodromy.core.track_padded``).  It was a fixed 129,
+    sized for 256 slots: with the CPU's 64 slots (session 15) a row of 10 orbits warmed 13 samples
+    where 4 compile the same kernels."""
+    return int(batch_size) // 2 + 1
 
 
 def sweep_rows(hc) -> list | None:
@@ -129,7 +137,7 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
         warm_escalation: bool = False, samples: int = 1) -> None:
     """The prefetcher's loop: each architecture's generic set (skipped when cached or being
     computed by the main process), then, if ``warm``, one throw-away solve of the first samples
-    of its first chunk (of ``samples``, chunked as run.py does; see ``WARM_PATHS``),
+    of its first chunk (of ``samples``, chunked as run.py does; see :func:`warm_paths`),
     and if ``warm_escalation``, the escalation's double-double tracker compiled (off by default:
     Table 4, which escalates no sample, took 4 min 33 s with it, 136 s more CPU time in the
     prefetcher than without)."""
@@ -152,12 +160,13 @@ def run(compile_cache: str | None, solver_cfg: dict, archs: list, data_seed: int
             continue  # done, or the main process is at it (it is ahead of us: nothing left to gain here)
         solver.generic
         if warm:
-            # The first samples of run.py's first chunk, thrown away: enough of them for more than
-            # 128 paths, which compiles the first pass's full batch (256 slots) and the smaller
-            # one it shrinks to, and the endgame's refinement block, as the chunks will use them.
+            # The first samples of run.py's first chunk, thrown away: enough of them to fill the
+            # first pass's full batch, which compiles it and the smaller one it shrinks to, and
+            # the endgame's refinement block, as the chunks will use them.
             first = common.sample_chunks([(k, data_seed + k) for k in range(samples)], solver.samples_per_batch)[:1]
             if first:
-                common.solve_chunk(solver, arch, first[0][: -(-WARM_PATHS // solver.orbit_map.norbits)])
+                k = -(-warm_paths(solver.batch_size) // solver.orbit_map.norbits)
+                common.solve_chunk(solver, arch, first[0][:k])
             if warm_escalation:
                 # The escalation's double-double tracker too (a few near-degenerate samples per
                 # row need it, and each process would compile it).
