@@ -6,7 +6,8 @@ samples of small rows (too few to be worth a worker pool, see run.py). The other
 is idle. With ``prefetch=true`` (the default) the first job of a table sweep starts one
 background process that walks through the rows after it, computes each row's generic
 set into the sweep's shared cache folder, and solves the first samples of that row's
-first chunk once without keeping them, which fills the persistent compilation cache with the row's tracker
+first chunk once without keeping them, which fills the compilation caches (JAX's and jaxhc's
+executable cache, see common.use_compile_cache) with the row's tracker
 executables (``prefetch_warm_escalation=true`` also compiles the escalation's double-double
 tracker ahead; off by default, as it cost more than it saved on Table 4). When the main process reaches the row, it loads both.
 

@@ -151,7 +151,8 @@ def _solve_in_process(cfg, solver, arch, chunks, workers, record, extra) -> list
     their first passes as one batch, ``samples_per_batch`` samples of ~2048 paths in all).
     A worker costs ~3-3.5 s on the 2-core CPU before it solves its first chunk (spawn and
     import jax ~1-1.5 s, then ~2 s to trace the tracker and load its executables from the
-    compilation cache), and two workers solve samples ~1.7x as fast as one process: the pool pays
+    compilation cache; since session 17 the executables load from jaxhc's executable cache without
+    tracing), and two workers solve samples ~1.7x as fast as one process: the pool pays
     off once the samples left need more than ~5-9 s here (more on a busy machine, where the
     workers get less than a core each).
 

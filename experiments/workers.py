@@ -1,7 +1,8 @@
 """Worker processes for `run.py workers=K`: each builds its own solver (and compiles
-once, mostly loading the executables from the persistent compilation cache that the
-parent filled), then solves whole chunks of samples (one batched first pass per chunk); the parent
-process writes every file.
+once, mostly loading the executables that the parent or the prefetcher compiled, from the
+executable cache beside the compilation cache and without tracing them; see
+common.use_compile_cache), then solves whole chunks of samples (one batched first pass per
+chunk); the parent process writes every file.
 
 XLA runs one tracker on about one core, so K processes on K cores solve K
 samples at a time (measured: about 1.7x with two workers on two cores). A worker
