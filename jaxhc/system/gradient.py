@@ -37,11 +37,18 @@ def _unpack_params(arch: Architecture, p):
     return X, Y, arch.split(p[k + arch.dy * arch.m :])
 
 
-def _chain(Ws, lo, hi, eye_dim):
-    """``W_hi ⋯ W_lo`` (1-based, inclusive); identity of size ``eye_dim`` if empty."""
+def _product(Ws, lo, hi, mul=_mm):
+    """``W_hi ⋯ W_lo`` (1-based, inclusive) with the product ``mul``; None (the identity) if empty.
+    The one weight-chain helper of the gradient, its Hessian and their extended-precision twins."""
     out = None
     for j in range(lo, hi + 1):
-        out = Ws[j - 1] if out is None else _mm(Ws[j - 1], out)
+        out = Ws[j - 1] if out is None else mul(Ws[j - 1], out)
+    return out
+
+
+def _chain(Ws, lo, hi, eye_dim):
+    """``W_hi ⋯ W_lo`` (1-based, inclusive); identity of size ``eye_dim`` if empty."""
+    out = _product(Ws, lo, hi)
     return jnp.eye(eye_dim, dtype=jnp.complex128) if out is None else out
 
 
@@ -55,10 +62,7 @@ def _gradient(arch: Architecture, w, p, eye, concat):
     Ws = arch.split(w)
 
     def chain(lo, hi):  # W_hi ⋯ W_lo (1-based, inclusive); None (the identity) if empty
-        out = None
-        for j in range(lo, hi + 1):
-            out = Ws[j - 1] if out is None else _mm(Ws[j - 1], out)
-        return out
+        return _product(Ws, lo, hi)
 
     Z = _mm(X, X.T)  # X X^T  (d_x, d_x)
     T = _mm(Y, X.T)  # Y X^T  (d_y, d_x)
@@ -121,10 +125,7 @@ def value_and_hessian(arch: Architecture, w, p):
     dims = (arch.dx,) + tuple(arch.widths) + (arch.dy,)
 
     def chain(lo, hi):  # W_hi ⋯ W_lo (1-based, inclusive); None (the identity) if empty
-        out = None
-        for j in range(lo, hi + 1):
-            out = Ws[j - 1] if out is None else _mm(Ws[j - 1], out)
-        return out
+        return _product(Ws, lo, hi)
 
     def mm(A, B):  # None stands for an identity
         return B if A is None else A if B is None else _mm(A, B)
@@ -182,6 +183,10 @@ def gradient_function_mp(arch: Architecture):
     return fn
 
 
+def _acb_mul(A, B):
+    return A * B
+
+
 def gradient_function_flint(arch: Architecture):
     """``fn(w, p)`` on sequences of ``flint.acb`` (python-flint), returning a list of ``acb``.
 
@@ -210,10 +215,7 @@ def gradient_function_flint(arch: Architecture):
         lam = p[kk:]
 
         def chain(lo, hi):  # W_hi ⋯ W_lo, or None (identity) if empty
-            out = None
-            for j in range(lo, hi + 1):
-                out = mul(Ws[j - 1], out)
-            return out
+            return _product(Ws, lo, hi, _acb_mul)
 
         Xt = X.transpose()
         E = chain(1, H1) * (X * Xt) - Y * Xt
@@ -261,9 +263,7 @@ def value_and_hessian_flint(arch: Architecture):
         Ws = [flint.acb_mat(r, c, w[offs[i]:offs[i + 1]]) for i, (r, c) in enumerate(shapes)]
 
         def chain(lo, hi, d):  # W_hi ⋯ W_lo (1-based, inclusive); the d x d identity if empty
-            out = None
-            for j in range(lo, hi + 1):
-                out = Ws[j - 1] if out is None else Ws[j - 1] * out
+            out = _product(Ws, lo, hi, _acb_mul)
             return eye(d) if out is None else out
 
         Xt = X.transpose()
