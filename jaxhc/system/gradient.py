@@ -187,6 +187,46 @@ def _acb_mul(A, B):
     return A * B
 
 
+@functools.lru_cache(maxsize=None)
+def _offsets(arch: Architecture) -> tuple:
+    """Where each ``W_i`` starts in the flat weight vector, and N at the end."""
+    offs = [0]
+    for r, c in arch.shapes:
+        offs.append(offs[-1] + r * c)
+    return tuple(offs)
+
+
+def _flint_parts(arch: Architecture, w, p):
+    """What the FLINT gradient and Hessian share: ``(w, lam, Ws, Z, E)`` with ``w``, ``lam``
+    (the flat Λ, aligned with ``w``) as lists of ``acb``, the weights ``Ws`` and ``Z = X Xᵀ``,
+    ``E = W Z − Y Xᵀ`` as ``acb_mat``."""
+    import flint
+
+    w, p = list(w), list(p)
+    k, kk = arch.dx * arch.m, arch.dx * arch.m + arch.dy * arch.m
+    X = flint.acb_mat(arch.dx, arch.m, p[:k])
+    Y = flint.acb_mat(arch.dy, arch.m, p[k:kk])
+    offs = _offsets(arch)
+    Ws = [flint.acb_mat(r, c, w[offs[i]:offs[i + 1]]) for i, (r, c) in enumerate(arch.shapes)]
+    Xt = X.transpose()
+    Z = X * Xt
+    E = _product(Ws, 1, arch.H + 1, _acb_mul) * Z - Y * Xt
+    return w, p[kk:], Ws, Z, E
+
+
+def _flint_gradient(arch: Architecture, w, lam, Ws, E) -> list:
+    """``G_i = U_iᵀ E V_iᵀ + Λ_i ∘ W_i`` flattened, as a list of ``acb`` (empty chains skipped)."""
+    L, offs, out = arch.H + 1, _offsets(arch), []
+    for i in range(1, L + 1):
+        U, V = _product(Ws, i + 1, L, _acb_mul), _product(Ws, 1, i - 1, _acb_mul)
+        G = E if U is None else U.transpose() * E
+        G = (G if V is None else G * V.transpose()).tolist()
+        r, c = arch.shapes[i - 1]
+        o = offs[i - 1]
+        out += [G[a][b] + lam[o + a * c + b] * w[o + a * c + b] for a in range(r) for b in range(c)]
+    return out
+
+
 def gradient_function_flint(arch: Architecture):
     """``fn(w, p)`` on sequences of ``flint.acb`` (python-flint), returning a list of ``acb``.
 
@@ -194,41 +234,12 @@ def gradient_function_flint(arch: Architecture):
     FLINT in C (``acb_mat``): the extended-precision Jacobians of the escalation
     (:mod:`jaxhc.tracker.mixed_precision`) take N + 1 residuals each, and in mpmath on
     object arrays those residuals were 87% of its time (measured).  Precision: ``flint.ctx``.
+    ``fn.value_and_jacobian``: :func:`value_and_hessian_flint`.
     """
-    import flint
-
-    H1, dims, shapes = arch.H + 1, arch.layer_dims, arch.shapes
-
-    def mul(A, B):  # None stands for an identity
-        return B if A is None else A if B is None else A * B
 
     def fn(w, p):
-        w, p = list(w), list(p)
-        k, kk = arch.dx * arch.m, arch.dx * arch.m + arch.dy * arch.m
-        X = flint.acb_mat(arch.dx, arch.m, p[:k])
-        Y = flint.acb_mat(arch.dy, arch.m, p[k:kk])
-        Ws, offs, o = [], [], 0
-        for r, c in shapes:
-            Ws.append(flint.acb_mat(r, c, w[o:o + r * c]))
-            offs.append(o)
-            o += r * c
-        lam = p[kk:]
-
-        def chain(lo, hi):  # W_hi ⋯ W_lo, or None (identity) if empty
-            return _product(Ws, lo, hi, _acb_mul)
-
-        Xt = X.transpose()
-        E = chain(1, H1) * (X * Xt) - Y * Xt
-        out = []
-        for i in range(1, H1 + 1):
-            U, V = chain(i + 1, H1), chain(1, i - 1)
-            G = mul(mul(None if U is None else U.transpose(), E), None if V is None else V.transpose())
-            r, c = shapes[i - 1]
-            o = offs[i - 1]
-            for a in range(r):
-                for b in range(c):
-                    out.append(G[a, b] + lam[o + a * c + b] * w[o + a * c + b])
-        return out
+        w, lam, Ws, _, E = _flint_parts(arch, w, p)
+        return _flint_gradient(arch, w, lam, Ws, E)
 
     fn.value_and_jacobian = value_and_hessian_flint(arch)
     return fn
@@ -246,39 +257,24 @@ def value_and_hessian_flint(arch: Architecture):
     """
     import flint
 
-    L, dims, shapes, N = arch.H + 1, arch.layer_dims, arch.shapes, arch.N
-    offs = [0]
-    for r, c in shapes:
-        offs.append(offs[-1] + r * c)
+    L, dims, N = arch.H + 1, arch.layer_dims, arch.N
+    offs = _offsets(arch)
 
     def eye(d):
         return flint.acb_mat(d, d, [1 if a == b else 0 for a in range(d) for b in range(d)])
 
     def fn(w, p):
-        w, p = list(w), list(p)
-        k, kk = arch.dx * arch.m, arch.dx * arch.m + arch.dy * arch.m
-        X = flint.acb_mat(arch.dx, arch.m, p[:k])
-        Y = flint.acb_mat(arch.dy, arch.m, p[k:kk])
-        lam = p[kk:]
-        Ws = [flint.acb_mat(r, c, w[offs[i]:offs[i + 1]]) for i, (r, c) in enumerate(shapes)]
+        w, lam, Ws, Z, E = _flint_parts(arch, w, p)
+        F = _flint_gradient(arch, w, lam, Ws, E)
 
         def chain(lo, hi, d):  # W_hi ⋯ W_lo (1-based, inclusive); the d x d identity if empty
             out = _product(Ws, lo, hi, _acb_mul)
             return eye(d) if out is None else out
 
-        Xt = X.transpose()
-        Z = X * Xt
-        E = chain(1, L, arch.dx) * Z - Y * Xt
         U = [None] + [chain(i + 1, L, dims[i]) for i in range(1, L + 1)]  # (d_y, d_i)
         V = [None] + [chain(1, i - 1, dims[0]) for i in range(1, L + 1)]  # (d_{i-1}, d_x)
         Ut = [None] + [u.transpose() for u in U[1:]]
         Vt = [None] + [v.transpose() for v in V[1:]]
-        F = []
-        for i in range(1, L + 1):
-            G = (Ut[i] * E * Vt[i]).tolist()
-            r, c = shapes[i - 1]
-            o = offs[i - 1]
-            F += [G[a][b] + lam[o + a * c + b] * w[o + a * c + b] for a in range(r) for b in range(c)]
         J = [[0] * N for _ in range(N)]
         for i in range(1, L + 1):
             di, dim1, oi = dims[i], dims[i - 1], offs[i - 1]
