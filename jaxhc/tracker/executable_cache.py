@@ -30,7 +30,7 @@ from pathlib import Path
 
 import jax
 
-__all__ = ["use_executable_cache", "executable_cache_dir", "stable_key", "function_key", "CachedKernel"]
+__all__ = ["use_executable_cache", "stable_key", "function_key", "CachedKernel"]
 
 _DIR: list = [None]
 STATS = {"loaded": 0, "compiled": 0, "uncacheable": 0}  # per process, for tests and profiling
@@ -43,10 +43,6 @@ def use_executable_cache(path) -> None:
     _DIR[0] = None if path is None else Path(path)
 
 
-def executable_cache_dir() -> Path | None:
-    return _DIR[0]
-
-
 _SCALARS = (type(None), bool, int, float, complex, str)
 
 
@@ -57,21 +53,19 @@ def stable_key(x):
     if isinstance(x, tuple):
         parts = tuple(stable_key(v) for v in x)
         return None if any(p is None for p in parts) else ("tuple", parts)
-    k = getattr(x, "cache_key", None)
-    if k is not None:
-        return ("key", k)
-    return function_key(x) if callable(x) else None
+    return function_key(x)
 
 
 def function_key(f):
-    """A module-level function by its module and name, a ``functools.partial`` of keyable parts by
-    those; None for anything else (closures and lambdas differ in what they close over)."""
-    if isinstance(f, functools.partial):
-        parts = (function_key(f.func), stable_key(tuple(f.args)), stable_key(tuple(sorted(f.keywords.items()))))
-        return None if any(p is None for p in parts) else ("partial", parts)
+    """An object by its ``cache_key``, a module-level function by its module and name, a
+    ``functools.partial`` of keyable parts by those; None for anything else (closures and lambdas
+    differ in what they close over)."""
     k = getattr(f, "cache_key", None)
     if k is not None:
         return ("key", k)
+    if isinstance(f, functools.partial):
+        parts = (function_key(f.func), stable_key(tuple(f.args)), stable_key(tuple(sorted(f.keywords.items()))))
+        return None if any(p is None for p in parts) else ("partial", parts)
     mod, name = getattr(f, "__module__", None), getattr(f, "__qualname__", None)
     if not mod or not name or "<locals>" in name or "<lambda>" in name:
         return None
